@@ -1,0 +1,81 @@
+"""Gradient descent: step downhill along -dC/dw, -dC/db [09:23].
+
+Both functions return new parameter lists and leave the caller's alone.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from .backprop import backprop
+from .cost import cost
+from .errors import ReferenceValueError, check_examples, check_network
+
+
+def _check_eta(eta):
+    if not isinstance(eta, numbers.Real) or not math.isfinite(eta) or eta <= 0:
+        raise ReferenceValueError(f"eta (the learning rate) must be a finite number > 0, got {eta!r}")
+    return float(eta)
+
+
+def step(weights, biases, dC_dw, dC_db, eta: float):
+    """One step downhill [09:23]: w(l) <- w(l) - eta dC/dw(l), b(l) <- b(l) - eta dC/db(l).
+
+    Returns new ``(weights, biases)`` lists of float64 arrays.
+
+    >>> w, b = step([np.array([[1.0]])], [np.array([0.0])], [np.array([[2.0]])], [np.array([-1.0])], 0.1)
+    >>> w, b
+    ([array([[0.8]])], [array([0.1])])
+    """
+    eta = _check_eta(eta)
+    ws, bs, _ = check_network(weights, biases, ["identity"] * len(weights))
+    if len(dC_dw) != len(ws) or len(dC_db) != len(bs):
+        raise ReferenceValueError(
+            f"the network has {len(ws)} layers but dC_dw has {len(dC_dw)} and dC_db {len(dC_db)} entries"
+        )
+    gw, gb, _ = check_network(dC_dw, dC_db, ["identity"] * len(dC_dw))
+    for i, (w, g, b, h) in enumerate(zip(ws, gw, bs, gb)):
+        if g.shape != w.shape or h.shape != b.shape:
+            raise ReferenceValueError(
+                f"dC_dw[{i}] / dC_db[{i}] have shapes {g.shape} / {h.shape}, "
+                f"expected {w.shape} / {b.shape} like w({i + 1}) / b({i + 1})"
+            )
+    return [w - eta * g for w, g in zip(ws, gw)], [b - eta * h for b, h in zip(bs, gb)]
+
+
+def train(weights, biases, activations, x, y, *, eta: float, epochs: int,
+          batch_size: int | None = None, seed: int = 0, on_step=None):
+    """Mini-batch gradient descent.  Returns ``(weights, biases, costs)``.
+
+    Each epoch shuffles the m examples (seeded) and steps once per mini-batch
+    of `batch_size` rows (all rows when None; a last short batch is kept).
+    costs[e] is C on all of (x, y) after epoch e, and costs[0] before any
+    step, so len(costs) == epochs + 1.  ``on_step(weights, biases, xb, yb,
+    dC_dw, dC_db)``, if given, sees every step's gradients before the step.
+    """
+    eta = _check_eta(eta)
+    ws, bs, names = check_network(weights, biases, activations)
+    x, y = check_examples(x, y, ws)
+    m = x.shape[0]
+    batch_size = m if batch_size is None else batch_size
+    if not isinstance(epochs, numbers.Integral) or epochs < 0:
+        raise ReferenceValueError(f"epochs must be a whole number >= 0, got {epochs!r}")
+    if not isinstance(batch_size, numbers.Integral) or not 1 <= batch_size <= m:
+        raise ReferenceValueError(f"batch_size must be a whole number from 1 to m = {m}, got {batch_size!r}")
+    from .backprop import forward  # the cost after each epoch
+
+    rng = np.random.default_rng(seed)
+    costs = [cost(forward(ws, bs, names, x)[1][-1], y)]
+    for _ in range(epochs):
+        order = rng.permutation(m)
+        for start in range(0, m, batch_size):
+            rows = order[start:start + batch_size]
+            dC_dw, dC_db = backprop(ws, bs, names, x[rows], y[rows])
+            if on_step is not None:
+                on_step(ws, bs, x[rows], y[rows], dC_dw, dC_db)
+            ws, bs = step(ws, bs, dC_dw, dC_db, eta)
+        costs.append(cost(forward(ws, bs, names, x)[1][-1], y))
+    return ws, bs, costs
