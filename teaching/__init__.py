@@ -1,0 +1,9 @@
+"""Teaching commands built on :mod:`reference`: they need scikit-learn and matplotlib.
+
+``python -m reference digits`` (:mod:`teaching.digits`) trains the video's
+digit-network shape on scikit-learn's bundled 8x8 digits and draws what it
+learned; ``python -m reference graph`` (:mod:`teaching.pictures`) draws the
+one-neuron chain's computation graph.  Install with
+``pip install "backprop-reference[teach]"``.  ``reference`` itself never
+imports this package, so it stays numpy-only.
+"""
