@@ -1,0 +1,87 @@
+"""The jitted inside of :mod:`adapters.jax_adapter`: traced once per shape signature, not per network.
+
+Every jitted function takes the same arguments (L layers, sizes n_0..n_L, m examples;
+with padding every n_l is the pad width and m the pad batch):
+
+=========  ======================  ==================================================
+name       shape                   meaning
+=========  ======================  ==================================================
+ws[i]      (n_{i+1}, n_i)          w(l), l = i + 1, zero outside the real block
+bs[i]      (n_{i+1},)              b(l)
+codes      (L,) int32              the sigma of each layer, ``CODES[name]``: *data*,
+                                   so changing activations never recompiles
+masks[l]   (n_l,) for l = 0..L     1 for a real neuron of layer l, 0 for padding
+rmask      (m,)                    1 for a real example, 0 for a padded row
+count      ()                      the number of real examples, C = sum_i r_i C0_i / count
+x, y       (m, n_0), (m, n_L)      zero in padded rows and columns
+=========  ======================  ==================================================
+
+a(l) = sigma(z(l)) * masks[l]: a padded neuron outputs exactly 0, so it feeds nothing
+forward and, with its zero weights, receives an exactly zero gradient.  Every matmul
+asks for ``Precision.HIGHEST`` (the GPU default, TF32, is off by about 4e-4).
+"""
+
+from __future__ import annotations
+
+import collections
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+CODES = {"sigmoid": 0, "relu": 1, "tanh": 2, "identity": 3}
+_BRANCHES = (jax.nn.sigmoid, jax.nn.relu, jnp.tanh, lambda z: z)
+TRACES = collections.Counter()  # times each jitted function was traced, i.e. compiled
+
+
+def _forward(ws, bs, codes, masks, x, ez=None, ea=None):
+    """(zs, as_): z(l) = a(l-1) @ w(l).T + b(l), a(l) = sigma(z(l)) * mask.
+
+    ez, ea: zero perturbations added to every z and a, so that the gradient of C with
+    respect to them is dC/dz and dC/da (the trace); None when not wanted.
+    """
+    a = x if ea is None else x + ea[0]
+    zs, as_ = [], [a]
+    for i, (w, b) in enumerate(zip(ws, bs)):
+        z = jnp.matmul(as_[-1], w.T, precision=lax.Precision.HIGHEST) + b
+        z = z if ez is None else z + ez[i]
+        a = lax.switch(codes[i], _BRANCHES, z) * masks[i + 1]
+        zs.append(z)
+        as_.append(a if ea is None else a + ea[i + 1])
+    return zs, as_
+
+
+def _cost(params, pert, codes, masks, rmask, count, x, y):
+    """C = (1/count) sum_i r_i sum_j (a(L)_ij - y_ij)^2, and (zs, as_) as aux."""
+    zs, as_ = _forward(*params, codes, masks, x, *pert)
+    C0 = jnp.sum((as_[-1] - y) ** 2, axis=1)  # one C0 per example
+    return jnp.sum(C0 * rmask) / count, (zs, as_)
+
+
+@jax.jit
+def grads(ws, bs, codes, masks, rmask, count, x, y):
+    """(dC_dw, dC_db), padded like ws and bs."""
+    TRACES["grads"] += 1
+    return jax.grad(lambda p: _cost(p, (None, None), codes, masks, rmask, count, x, y)[0])((ws, bs))
+
+
+@jax.jit
+def trace(ws, bs, codes, masks, rmask, count, x, y):
+    """(zs, as_, dC_dz, dC_da, dC_dw, dC_db, C), every list padded like the inputs."""
+    TRACES["trace"] += 1
+    ez = [jnp.zeros((x.shape[0], w.shape[0]), x.dtype) for w in ws]
+    ea = [jnp.zeros_like(x)] + [jnp.zeros_like(e) for e in ez]
+    (C, (zs, as_)), ((gw, gb), (gz, ga)) = jax.value_and_grad(_cost, argnums=(0, 1), has_aux=True)(
+        (ws, bs), (ez, ea), codes, masks, rmask, count, x, y
+    )
+    return zs, as_, gz, ga, gw, gb, C
+
+
+@jax.jit
+def sgd(ws, bs, codes, masks, rmask, count, x, y, eta):
+    """One step downhill: (ws - eta dC/dw, bs - eta dC/db), masked so padding stays exactly 0."""
+    TRACES["sgd"] += 1
+    gw, gb = jax.grad(lambda p: _cost(p, (None, None), codes, masks, rmask, count, x, y)[0])((ws, bs))
+    new_ws = [w - eta * g * (masks[i + 1][:, None] * masks[i][None, :]) for i, (w, g) in enumerate(zip(ws, gw))]
+    new_bs = [b - eta * g * masks[i + 1] for i, (b, g) in enumerate(zip(bs, gb))]
+    return new_ws, new_bs

@@ -1,0 +1,232 @@
+"""The reference's networks as JAX pytrees and flax parameter dicts, and their gradients by jax.grad.
+
+Layout:
+
+=======================  ====================================  ==========================================
+reference                pytree (:func:`to_pytree`)            flax (:func:`to_flax`, ``nn.Dense``)
+=======================  ====================================  ==========================================
+``weights[l-1]`` = w(l)  ``tree[l-1]["w"]``  (n_l, n_{l-1})    ``["params"]["Dense_{l-1}"]["kernel"]``
+                                                               (n_{l-1}, n_l): w(l) **transposed**
+``biases[l-1]`` = b(l)   ``tree[l-1]["b"]``  (n_l,)            ``["params"]["Dense_{l-1}"]["bias"]`` (n_l,)
+``activations[l-1]``     ``jax.nn.sigmoid``, ``jax.nn.relu``, ``jnp.tanh``, identity (not in the dicts)
+``x``, ``y``             one example per row, (m, n_0), (m, n_L)
+=======================  ====================================  ==========================================
+
+Cost: the video's, C = (1/m) sum_i sum_j (a(L)_ij - y_ij)^2.  Results come back as
+numpy arrays, in the dtype computed in.  Inputs are checked by :mod:`reference.errors`
+and never modified.
+
+float64 (the default) needs JAX's x64 mode, which is off unless turned on at start-up
+(``jax.config.update("jax_enable_x64", True)`` or ``JAX_ENABLE_X64=1``); without it
+these functions raise :class:`X64Error` rather than silently compute in float32.
+
+Speed: the work is done by three jitted functions (:mod:`adapters._jax_core`) that take
+the activations as an int array, so a new network recompiles only when its *shapes*
+change.  ``pad_to=(width, batch)`` zero-pads every layer to `width` neurons and the
+batch to `batch` rows (masked, so results equal the unpadded ones and padding gets
+exactly zero gradient): then one compilation per depth and dtype serves every network.
+"""
+
+from __future__ import annotations
+
+import numbers
+import re
+from collections.abc import Mapping
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from reference import Trace
+from reference.descent import _check_eta
+from reference.errors import ReferenceTypeError, ReferenceValueError, check_dtype, check_examples, check_network
+
+from . import _jax_core
+from ._jax_core import CODES
+
+
+class X64Error(ReferenceTypeError):
+    """float64 was asked for but JAX's x64 mode is off (JAX would silently use float32)."""
+
+
+def trace_counts() -> dict:
+    """How many times each jitted function ("grads", "trace", "sgd") has been traced (compiled)."""
+    return dict(_jax_core.TRACES)
+
+
+def _dtype(dtype) -> np.dtype:
+    dt = check_dtype(dtype)
+    if dt == np.float64 and not jax.config.jax_enable_x64:
+        raise X64Error(
+            "float64 asked for, but JAX's x64 mode is off, so JAX would silently compute in float32. "
+            'Turn it on at start-up with jax.config.update("jax_enable_x64", True) or the environment '
+            "variable JAX_ENABLE_X64=1, or pass dtype=np.float32"
+        )
+    return dt
+
+
+def _own_dtype(weights, biases) -> np.dtype:
+    """float32 when every given array is float32 (kept), else float64."""
+    try:
+        kinds = {np.asarray(a).dtype for a in list(weights) + list(biases)}
+    except (TypeError, ValueError):
+        return np.dtype(np.float64)  # check_network will name what is wrong
+    return np.dtype(np.float32) if kinds == {np.dtype(np.float32)} else np.dtype(np.float64)
+
+
+def _identities(weights):
+    try:
+        return ["identity"] * len(weights)
+    except TypeError:
+        return None
+
+
+def _checked_params(weights, biases, dtype):
+    dt = _dtype(_own_dtype(weights, biases) if dtype is None else dtype)
+    ws, bs, _ = check_network(weights, biases, _identities(weights), dt)
+    return ws, bs
+
+
+def _copy(a) -> np.ndarray:
+    """A new, writable numpy array, bit for bit and dtype kept."""
+    return np.array(jax.device_get(a), copy=True)
+
+
+def to_pytree(weights, biases, *, dtype=None):
+    """[{"w": (n_{i+1}, n_i), "b": (n_{i+1},)}, ...] as jnp arrays; dtype None keeps float32 float32."""
+    ws, bs = _checked_params(weights, biases, dtype)
+    return [{"w": jnp.asarray(w), "b": jnp.asarray(b)} for w, b in zip(ws, bs)]
+
+
+def from_pytree(tree):
+    """(weights, biases) numpy lists from :func:`to_pytree`'s layout, dtypes kept, shapes checked."""
+    try:
+        weights, biases = [_copy(p["w"]) for p in tree], [_copy(p["b"]) for p in tree]
+    except (TypeError, KeyError, IndexError) as exc:
+        raise ReferenceTypeError(f'expected a list of {{"w": ..., "b": ...}} dicts, got {type(tree).__name__}: '
+                                 f"{exc!r}") from None
+    check_network(weights, biases, _identities(weights), _own_dtype(weights, biases))
+    return weights, biases
+
+
+def to_flax(weights, biases, *, dtype=None):
+    """{"params": {"Dense_i": {"kernel": w.T (n_i, n_{i+1}), "bias": (n_{i+1},)}}} as plain dicts."""
+    ws, bs = _checked_params(weights, biases, dtype)
+    return {"params": {f"Dense_{i}": {"kernel": jnp.asarray(w.T), "bias": jnp.asarray(b)}
+                       for i, (w, b) in enumerate(zip(ws, bs))}}
+
+
+def from_flax(variables):
+    """(weights, biases) from flax Dense params, with or without the outer "params" key.
+
+    Layers are named ``<prefix>_<i>`` (Dense_0, Dense_1, ... or layers_0, ...) and taken in
+    order of i; a Dense without a bias gets zero biases.
+    """
+    if not isinstance(variables, Mapping):
+        raise ReferenceTypeError(f"expected a dict of flax variables, got {type(variables).__name__}")
+    params = variables["params"] if "params" in variables else variables
+    found = {}
+    for key in params:
+        match = re.fullmatch(r"(.+)_(\d+)", str(key))
+        if not match or not isinstance(params[key], Mapping) or "kernel" not in params[key]:
+            raise ReferenceValueError(f"params[{key!r}] is not a Dense layer named <name>_<i> with a kernel")
+        found[int(match[2])] = params[key]
+    if sorted(found) != list(range(len(found))):
+        raise ReferenceValueError(f"layer numbers must run 0, 1, ...: found {sorted(found)} in {list(params)}")
+    weights = [_copy(found[i]["kernel"]).T.copy() for i in range(len(found))]
+    biases = [_copy(found[i]["bias"]) if "bias" in found[i] else np.zeros(w.shape[0], w.dtype)
+              for i, w in zip(range(len(found)), weights)]
+    check_network(weights, biases, _identities(weights), _own_dtype(weights, biases))
+    return weights, biases
+
+
+def _device(device):
+    if device is None:
+        return None
+    if device not in ("cpu", "gpu"):
+        raise ReferenceValueError(f"device must be None, 'cpu' or 'gpu', got {device!r}")
+    try:
+        return jax.devices(device)[0]
+    except RuntimeError as exc:
+        raise ReferenceValueError(f"device {device!r} asked for, but JAX has none here: {exc}") from None
+
+
+def _prepare(weights, biases, activations, x, y, dtype, device, pad_to):
+    """Checked, padded numpy arguments for the jitted core, and the sizes to cut results back to."""
+    dt = _dtype(dtype)
+    dev = _device(device)
+    ws, bs, names = check_network(weights, biases, activations, dt)
+    x, y = check_examples(x, y, ws, dt)
+    sizes, m = [ws[0].shape[1]] + [w.shape[0] for w in ws], x.shape[0]
+    width, batch = max(sizes), m
+    if pad_to is not None:
+        if (not isinstance(pad_to, (tuple, list)) or len(pad_to) != 2
+                or not all(isinstance(p, numbers.Integral) for p in pad_to)):
+            raise ReferenceValueError(f"pad_to must be (width, batch), two whole numbers, got {pad_to!r}")
+        width, batch = pad_to
+        if width < max(sizes) or batch < m:
+            raise ReferenceValueError(
+                f"pad_to={pad_to!r} is too small for layer sizes {sizes} and {m} examples"
+            )
+
+    def pad(a, shape):
+        out = np.zeros(shape, dt)
+        out[tuple(slice(0, n) for n in a.shape)] = a
+        return out
+
+    sizes_w = sizes if pad_to is None else [width] * len(sizes)
+    rows = m if pad_to is None else batch
+    args = (
+        [pad(w, (sizes_w[i + 1], sizes_w[i])) for i, w in enumerate(ws)],
+        [pad(b, (sizes_w[i + 1],)) for i, b in enumerate(bs)],
+        np.array([CODES[n] for n in names], np.int32),
+        [pad(np.ones(n, dt), (nw,)) for n, nw in zip(sizes, sizes_w)],
+        pad(np.ones(m, dt), (rows,)),
+        np.asarray(m, dt),
+        pad(x, (rows, sizes_w[0])),
+        pad(y, (rows, sizes_w[-1])),
+    )
+    if dev is not None:
+        args = jax.device_put(args, dev)
+    return args, sizes, m, dt
+
+
+def _cut(arrays, shapes):
+    """Each padded array cut back to its real shape, as a new numpy array."""
+    return [np.array(a[tuple(slice(0, n) for n in s)], copy=True) for a, s in zip(arrays, shapes)]
+
+
+def backprop(weights, biases, activations, x, y, *, dtype=np.float64, device=None, pad_to=None):
+    """(dC_dw, dC_db) by jax.grad: lists shaped like weights (n_l, n_{l-1}) and biases (n_l,)."""
+    args, sizes, _, _ = _prepare(weights, biases, activations, x, y, dtype, device, pad_to)
+    gw, gb = jax.device_get(_jax_core.grads(*args))
+    L = len(gw)
+    return (_cut(gw, [(sizes[i + 1], sizes[i]) for i in range(L)]),
+            _cut(gb, [(sizes[i + 1],) for i in range(L)]))
+
+
+def backprop_trace(weights, biases, activations, x, y, *, dtype=np.float64, device=None, pad_to=None) -> Trace:
+    """A :class:`reference.Trace` of every z, a and derivative, by jax.value_and_grad.
+
+    a[l], dC_da[l] for l = 0..L, (m, n_l), with a[0] = x and dC_da[0] = dC/dx;
+    z, dC_dz (m, n_l) and dC_dw, dC_db indexed like weights; C a float.
+    """
+    args, sizes, m, _ = _prepare(weights, biases, activations, x, y, dtype, device, pad_to)
+    zs, as_, gz, ga, gw, gb, C = jax.device_get(_jax_core.trace(*args))
+    L = len(zs)
+    rows = [(m, n) for n in sizes]
+    return Trace(
+        z=_cut(zs, rows[1:]), a=_cut(as_, rows), dC_dz=_cut(gz, rows[1:]), dC_da=_cut(ga, rows),
+        dC_dw=_cut(gw, [(sizes[i + 1], sizes[i]) for i in range(L)]),
+        dC_db=_cut(gb, [(sizes[i + 1],) for i in range(L)]), C=float(C),
+    )
+
+
+def sgd_step(weights, biases, activations, x, y, eta, *, dtype=np.float64, device=None, pad_to=None):
+    """One jitted step downhill: new (weights, biases) = (w - eta dC/dw, b - eta dC/db), numpy."""
+    eta = _check_eta(eta)
+    args, sizes, _, dt = _prepare(weights, biases, activations, x, y, dtype, device, pad_to)
+    new_ws, new_bs = jax.device_get(_jax_core.sgd(*args, np.asarray(eta, dt)))
+    L = len(new_ws)
+    return (_cut(new_ws, [(sizes[i + 1], sizes[i]) for i in range(L)]),
+            _cut(new_bs, [(sizes[i + 1],) for i in range(L)]))
