@@ -10,9 +10,9 @@ import numbers
 
 import numpy as np
 
-from .backprop import backprop
+from .backprop import backprop, forward
 from .cost import cost
-from .errors import ReferenceValueError, check_examples, check_network
+from .errors import ReferenceValueError, as_real_array, check_examples, check_network
 
 
 def _check_eta(eta):
@@ -36,11 +36,13 @@ def step(weights, biases, dC_dw, dC_db, eta: float):
         raise ReferenceValueError(
             f"the network has {len(ws)} layers but dC_dw has {len(dC_dw)} and dC_db {len(dC_db)} entries"
         )
-    gw, gb, _ = check_network(dC_dw, dC_db, ["identity"] * len(dC_dw))
-    for i, (w, g, b, h) in enumerate(zip(ws, gw, bs, gb)):
-        if g.shape != w.shape or h.shape != b.shape:
+    gw, gb = [], []
+    for i, (w, b) in enumerate(zip(ws, bs)):
+        gw.append(as_real_array(dC_dw[i], f"dC_dw[{i}] (dC/dw({i + 1}))", ("n", "n_prev")))
+        gb.append(as_real_array(dC_db[i], f"dC_db[{i}] (dC/db({i + 1}))", ("n",)))
+        if gw[i].shape != w.shape or gb[i].shape != b.shape:
             raise ReferenceValueError(
-                f"dC_dw[{i}] / dC_db[{i}] have shapes {g.shape} / {h.shape}, "
+                f"dC_dw[{i}] / dC_db[{i}] have shapes {gw[i].shape} / {gb[i].shape}, "
                 f"expected {w.shape} / {b.shape} like w({i + 1}) / b({i + 1})"
             )
     return [w - eta * g for w, g in zip(ws, gw)], [b - eta * h for b, h in zip(bs, gb)]
@@ -58,6 +60,7 @@ def train(weights, biases, activations, x, y, *, eta: float, epochs: int,
     """
     eta = _check_eta(eta)
     ws, bs, names = check_network(weights, biases, activations)
+    ws, bs = [w.copy() for w in ws], [b.copy() for b in bs]  # returned even after 0 epochs: never the caller's
     x, y = check_examples(x, y, ws)
     m = x.shape[0]
     batch_size = m if batch_size is None else batch_size
@@ -65,8 +68,6 @@ def train(weights, biases, activations, x, y, *, eta: float, epochs: int,
         raise ReferenceValueError(f"epochs must be a whole number >= 0, got {epochs!r}")
     if not isinstance(batch_size, numbers.Integral) or not 1 <= batch_size <= m:
         raise ReferenceValueError(f"batch_size must be a whole number from 1 to m = {m}, got {batch_size!r}")
-    from .backprop import forward  # the cost after each epoch
-
     rng = np.random.default_rng(seed)
     costs = [cost(forward(ws, bs, names, x)[1][-1], y)]
     for _ in range(epochs):

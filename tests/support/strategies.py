@@ -1,0 +1,83 @@
+"""Hypothesis strategies: random networks and examples in the reference layout.
+
+A drawn :class:`Case` holds ``weights[i]`` (n_{i+1}, n_i), ``biases[i]``
+(n_{i+1},), ``activations[i]``, ``x`` (m, n_0) and ``y`` (m, n_L), all
+float64.  Sizes are drawn first, then arrays of those sizes
+(``st.composite`` for the dependent draws), so Hypothesis shrinks towards
+fewer layers, narrower layers, fewer examples and simpler values.
+
+Two value regimes:
+
+* ``extremes=True`` (the conformance default) mixes in, on purpose, exact
+  zeros (relu's kink at z = 0, dead neurons) and magnitudes that saturate
+  sigmoid and tanh (|z| in the tens).
+* ``extremes=False`` keeps every value moderate and away from zero, for
+  finite differences, which are only meaningful where the cost is smooth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from reference import ACTIVATIONS
+
+
+@dataclass(frozen=True)
+class Case:
+    """One drawn network with its examples (the reference layout)."""
+
+    weights: list
+    biases: list
+    activations: list
+    x: np.ndarray
+    y: np.ndarray
+
+    @property
+    def sizes(self) -> list:
+        """[n_0, n_1, ..., n_L]."""
+        return [self.weights[0].shape[1]] + [w.shape[0] for w in self.weights]
+
+    def describe(self) -> str:
+        """E.g. ``2-3-1 (sigmoid, relu), m=4``."""
+        return f"{'-'.join(map(str, self.sizes))} ({', '.join(self.activations)}), m={self.x.shape[0]}"
+
+    def args(self) -> tuple:
+        """The positional arguments of ``backprop(weights, biases, activations, x, y)``."""
+        return self.weights, self.biases, self.activations, self.x, self.y
+
+
+def moderate_values(low: float = 0.1, high: float = 2.0):
+    """Floats with low <= |v| <= high: smooth territory, no exact zeros."""
+    magnitude = st.floats(low, high, allow_nan=False, allow_infinity=False)
+    return st.tuples(st.sampled_from([-1.0, 1.0]), magnitude).map(lambda t: t[0] * t[1])
+
+
+def extreme_values(high: float = 3.0):
+    """Mostly moderate floats, plus exact zeros and sigmoid-saturating magnitudes."""
+    return st.one_of(
+        st.floats(-high, high, allow_nan=False, allow_infinity=False),
+        st.just(0.0),
+        st.sampled_from([-60.0, -40.0, -20.0, 20.0, 40.0, 60.0]),
+    )
+
+
+@st.composite
+def cases(draw, *, max_depth: int = 4, max_width: int = 6, max_batch: int = 8,
+          activations=ACTIVATIONS, extremes: bool = True) -> Case:
+    """A random :class:`Case`: depth 1..max_depth, widths 1..max_width, batch 1..max_batch."""
+    depth = draw(st.integers(1, max_depth), label="depth L")
+    sizes = draw(st.lists(st.integers(1, max_width), min_size=depth + 1, max_size=depth + 1), label="sizes n_0..n_L")
+    names = draw(st.lists(st.sampled_from(list(activations)), min_size=depth, max_size=depth), label="activations")
+    m = draw(st.integers(1, max_batch), label="m examples")
+    values = extreme_values() if extremes else moderate_values()
+    f64 = np.float64
+    weights = [draw(hnp.arrays(f64, (n, n_prev), elements=values), label=f"w({l})")
+               for l, (n_prev, n) in enumerate(zip(sizes, sizes[1:]), start=1)]
+    biases = [draw(hnp.arrays(f64, (n,), elements=values), label=f"b({l})") for l, n in enumerate(sizes[1:], start=1)]
+    x = draw(hnp.arrays(f64, (m, sizes[0]), elements=values), label="x = a(0)")
+    y = draw(hnp.arrays(f64, (m, sizes[-1]), elements=st.floats(-1.0, 1.0)), label="y")
+    return Case(weights, biases, names, x, y)
