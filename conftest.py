@@ -1,3 +1,7 @@
-"""pytest plugins of the project (loaded for every test run from the repo root)."""
+"""The project's pytest plugins, loaded for every run from the repository root.
 
-import tests.support.profiles  # noqa: F401  (registers and loads the Hypothesis profiles)
+tests.support.plugin: Hypothesis profiles, the conformance report, --device.
+tests.kit.plugin:     --impl / BACKPROP_IMPL, the kit that checks your own backprop.
+"""
+
+pytest_plugins = ["tests.support.plugin", "tests.kit.plugin"]
