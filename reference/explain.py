@@ -103,7 +103,9 @@ def _chain_lines(weights, biases, activations, x, y):
                   f" = {fmt(s['dC0_dw'])}",
                   f"  [05:46] dC0/db({l}) = 1 * da/dz * dC0/da = 1 * {tail} = {fmt(s['dC0_db'])}",
                   f"  [06:10] dC0/da({l - 1}) = w({l}) * da/dz * dC0/da = {par(s['dz_da_prev'])} * {tail}"
-                  f" = {fmt(s['dC0_da_prev'])}" + ("   (the input's sensitivity)" if l == 1 else "")]
+                  f" = {fmt(s['dC0_da_prev'])}"]
+        if l == 1:
+            lines.append("          (dC0/da(0): how the cost feels the input; no weights below it)")
         grads["dC0_dw"][l - 1] = np.array([[s["dC0_dw"]]])
         grads["dC0_db"][l - 1] = np.array([s["dC0_db"]])
         grads["dC0_da"][l] = np.array([s["dC0_da"]])
@@ -211,7 +213,8 @@ def main(argv=None) -> int:
         p.error(f"explain is for small networks: every size from 1 to {MAX_WIDTH}, got {sizes}")
     weights, biases, names, x, y = example(sizes, names, args.seed)
     kind = "the video's chain, one neuron per layer" if max(sizes) == 1 else "sizes " + ",".join(map(str, sizes))
-    print(f"One example through {kind}: L = {L}, {','.join(names)}, seed {args.seed}")
+    shown = names[0] if len(set(names)) == 1 else ",".join(names)
+    print(f"One example through {kind}: L = {L}, {shown}, seed {args.seed}")
     for l, (w, b) in enumerate(zip(weights, biases), start=1):
         wb = (w.tolist(), b.tolist()) if max(sizes) > 1 else (fmt(w[0, 0]), fmt(b[0]))
         print(f"  w({l}) = {wb[0]}   b({l}) = {wb[1]}")

@@ -114,8 +114,9 @@ def main(argv=None) -> int:
         norms.append([np.linalg.norm(g) for g in dC_dw])  # ||dC/dw(l)||, one per layer
         if other is not None:
             their_w, their_b = other(ws, bs, ACTIVATIONS, xb, yb)
-            for name, ours, theirs in [("w", *pair) for pair in zip(dC_dw, their_w)] + \
-                                      [("b", *pair) for pair in zip(dC_db, their_b)]:
+            pairs = [(f"w({l})", o, t) for l, (o, t) in enumerate(zip(dC_dw, their_w), 1)] + \
+                    [(f"b({l})", o, t) for l, (o, t) in enumerate(zip(dC_db, their_b), 1)]
+            for name, ours, theirs in pairs:
                 d = float(np.max(np.abs(ours - np.asarray(theirs))))
                 if d > worst[0] or not worst[1]:
                     worst[:] = [max(d, worst[0]), f"dC/d{name} at step {len(norms)}"]
