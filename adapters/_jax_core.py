@@ -9,7 +9,9 @@ name       shape                   meaning
 ws[i]      (n_{i+1}, n_i)          w(l), l = i + 1, zero outside the real block
 bs[i]      (n_{i+1},)              b(l)
 codes      (L,) int32              the sigma of each layer, ``CODES[name]``: *data*,
-                                   so changing activations never recompiles
+                                   so changing activations never recompiles; ``PAD``
+                                   marks a padding layer (w = I, b = 0: a pass-through,
+                                   never updated) that makes every depth the same
 masks[l]   (n_l,) for l = 0..L     1 for a real neuron of layer l, 0 for padding
 rmask      (m,)                    1 for a real example, 0 for a padded row
 count      ()                      the number of real examples, C = sum_i r_i C0_i / count
@@ -30,7 +32,8 @@ import jax.numpy as jnp
 from jax import lax
 
 CODES = {"sigmoid": 0, "relu": 1, "tanh": 2, "identity": 3}
-_BRANCHES = (jax.nn.sigmoid, jax.nn.relu, jnp.tanh, lambda z: z)
+PAD = 4  # a padding layer: identity, and sgd leaves it alone
+_BRANCHES = (jax.nn.sigmoid, jax.nn.relu, jnp.tanh)  # any other code: identity
 TRACES = collections.Counter()  # times each jitted function was traced, i.e. compiled
 
 
@@ -45,7 +48,9 @@ def _forward(ws, bs, codes, masks, x, ez=None, ea=None):
     for i, (w, b) in enumerate(zip(ws, bs)):
         z = jnp.matmul(as_[-1], w.T, precision=lax.Precision.HIGHEST) + b
         z = z if ez is None else z + ez[i]
-        a = lax.switch(codes[i], _BRANCHES, z) * masks[i + 1]
+        # all three sigmas are computed and one is selected: cheaper to compile than lax.switch,
+        # and the unselected ones get an exactly zero cotangent
+        a = jnp.select([codes[i] == c for c in range(3)], [f(z) for f in _BRANCHES], z) * masks[i + 1]
         zs.append(z)
         as_.append(a if ea is None else a + ea[i + 1])
     return zs, as_
@@ -82,6 +87,7 @@ def sgd(ws, bs, codes, masks, rmask, count, x, y, eta):
     """One step downhill: (ws - eta dC/dw, bs - eta dC/db), masked so padding stays exactly 0."""
     TRACES["sgd"] += 1
     gw, gb = jax.grad(lambda p: _cost(p, (None, None), codes, masks, rmask, count, x, y)[0])((ws, bs))
-    new_ws = [w - eta * g * (masks[i + 1][:, None] * masks[i][None, :]) for i, (w, g) in enumerate(zip(ws, gw))]
-    new_bs = [b - eta * g * masks[i + 1] for i, (b, g) in enumerate(zip(bs, gb))]
+    live = [(codes[i] != PAD) * masks[i + 1] for i in range(len(ws))]  # (n_{i+1},): rows that may move
+    new_ws = [w - eta * g * (live[i][:, None] * masks[i][None, :]) for i, (w, g) in enumerate(zip(ws, gw))]
+    new_bs = [b - eta * g * live[i] for i, (b, g) in enumerate(zip(bs, gb))]
     return new_ws, new_bs

@@ -25,6 +25,8 @@ the activations as an int array, so a new network recompiles only when its *shap
 change.  ``pad_to=(width, batch)`` zero-pads every layer to `width` neurons and the
 batch to `batch` rows (masked, so results equal the unpadded ones and padding gets
 exactly zero gradient): then one compilation per depth and dtype serves every network.
+``pad_to=(width, batch, depth)`` also appends pass-through layers (w = I, b = 0,
+identity) up to `depth`, so that one compilation serves every depth too.
 """
 
 from __future__ import annotations
@@ -157,34 +159,36 @@ def _prepare(weights, biases, activations, x, y, dtype, device, pad_to):
     dev = _device(device)
     ws, bs, names = check_network(weights, biases, activations, dt)
     x, y = check_examples(x, y, ws, dt)
-    sizes, m = [ws[0].shape[1]] + [w.shape[0] for w in ws], x.shape[0]
-    width, batch = max(sizes), m
+    sizes, m, L = [ws[0].shape[1]] + [w.shape[0] for w in ws], x.shape[0], len(ws)
+    widths, rows, depth = sizes, m, L  # no padding: every array keeps its own shape
     if pad_to is not None:
-        if (not isinstance(pad_to, (tuple, list)) or len(pad_to) != 2
+        if (not isinstance(pad_to, (tuple, list)) or len(pad_to) not in (2, 3)
                 or not all(isinstance(p, numbers.Integral) for p in pad_to)):
-            raise ReferenceValueError(f"pad_to must be (width, batch), two whole numbers, got {pad_to!r}")
-        width, batch = pad_to
-        if width < max(sizes) or batch < m:
-            raise ReferenceValueError(
-                f"pad_to={pad_to!r} is too small for layer sizes {sizes} and {m} examples"
-            )
+            raise ReferenceValueError(f"pad_to must be (width, batch) or (width, batch, depth), whole numbers, "
+                                      f"got {pad_to!r}")
+        width, rows, depth = (*pad_to, L)[:3]
+        if width < max(sizes) or rows < m or depth < L:
+            raise ReferenceValueError(f"pad_to={pad_to!r} is too small for layer sizes {sizes} (depth {L}) "
+                                      f"and {m} examples")
+        widths = [width] * (depth + 1)
+        ws = ws + [np.eye(width, dtype=dt)] * (depth - L)  # pass-through layers: a @ I.T + 0 = a exactly
+        bs = bs + [np.zeros(width, dt)] * (depth - L)
+    masks = [np.ones(n, dt) for n in sizes] + [np.ones(sizes[-1], dt)] * (depth - L)
 
     def pad(a, shape):
         out = np.zeros(shape, dt)
         out[tuple(slice(0, n) for n in a.shape)] = a
         return out
 
-    sizes_w = sizes if pad_to is None else [width] * len(sizes)
-    rows = m if pad_to is None else batch
     args = (
-        [pad(w, (sizes_w[i + 1], sizes_w[i])) for i, w in enumerate(ws)],
-        [pad(b, (sizes_w[i + 1],)) for i, b in enumerate(bs)],
-        np.array([CODES[n] for n in names], np.int32),
-        [pad(np.ones(n, dt), (nw,)) for n, nw in zip(sizes, sizes_w)],
+        [pad(w, (widths[i + 1], widths[i])) for i, w in enumerate(ws)],
+        [pad(b, (widths[i + 1],)) for i, b in enumerate(bs)],
+        np.array([CODES[n] for n in names] + [_jax_core.PAD] * (depth - L), np.int32),
+        [pad(k, (n,)) for k, n in zip(masks, widths)],
         pad(np.ones(m, dt), (rows,)),
         np.asarray(m, dt),
-        pad(x, (rows, sizes_w[0])),
-        pad(y, (rows, sizes_w[-1])),
+        pad(x, (rows, widths[0])),
+        pad(y, (rows, widths[-1])),
     )
     if dev is not None:
         args = jax.device_put(args, dev)
@@ -200,7 +204,7 @@ def backprop(weights, biases, activations, x, y, *, dtype=np.float64, device=Non
     """(dC_dw, dC_db) by jax.grad: lists shaped like weights (n_l, n_{l-1}) and biases (n_l,)."""
     args, sizes, _, _ = _prepare(weights, biases, activations, x, y, dtype, device, pad_to)
     gw, gb = jax.device_get(_jax_core.grads(*args))
-    L = len(gw)
+    L = len(sizes) - 1
     return (_cut(gw, [(sizes[i + 1], sizes[i]) for i in range(L)]),
             _cut(gb, [(sizes[i + 1],) for i in range(L)]))
 
@@ -213,7 +217,7 @@ def backprop_trace(weights, biases, activations, x, y, *, dtype=np.float64, devi
     """
     args, sizes, m, _ = _prepare(weights, biases, activations, x, y, dtype, device, pad_to)
     zs, as_, gz, ga, gw, gb, C = jax.device_get(_jax_core.trace(*args))
-    L = len(zs)
+    L = len(sizes) - 1
     rows = [(m, n) for n in sizes]
     return Trace(
         z=_cut(zs, rows[1:]), a=_cut(as_, rows), dC_dz=_cut(gz, rows[1:]), dC_da=_cut(ga, rows),
@@ -227,6 +231,6 @@ def sgd_step(weights, biases, activations, x, y, eta, *, dtype=np.float64, devic
     eta = _check_eta(eta)
     args, sizes, _, dt = _prepare(weights, biases, activations, x, y, dtype, device, pad_to)
     new_ws, new_bs = jax.device_get(_jax_core.sgd(*args, np.asarray(eta, dt)))
-    L = len(new_ws)
+    L = len(sizes) - 1
     return (_cut(new_ws, [(sizes[i + 1], sizes[i]) for i in range(L)]),
             _cut(new_bs, [(sizes[i + 1],) for i in range(L)]))
