@@ -40,8 +40,11 @@ def main(argv=None) -> int:
         module = importlib.import_module(module_name)
     except ImportError as e:  # scikit-learn or matplotlib missing, or teaching/ not installed
         missing = e.name or str(e)
-        print(f"python -m reference {argv[0]} needs {missing!r}, which is not installed: {TEACH_HINT}",
-              file=sys.stderr)
+        if missing.split(".")[0] == "teaching":  # an install from before teaching/ existed
+            hint = "reinstall the project (pip install -e .) or run from the repository root"
+        else:
+            hint = TEACH_HINT
+        print(f"python -m reference {argv[0]} needs {missing!r}, which is not installed: {hint}", file=sys.stderr)
         return 1
     return module.main(argv[1:])
 
