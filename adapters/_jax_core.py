@@ -20,12 +20,15 @@ x, y       (m, n_0), (m, n_L)      zero in padded rows and columns
 
 a(l) = sigma(z(l)) * masks[l]: a padded neuron outputs exactly 0, so it feeds nothing
 forward and, with its zero weights, receives an exactly zero gradient.  Every matmul
-asks for ``Precision.HIGHEST`` (the GPU default, TF32, is off by about 4e-4).
+asks for ``Precision.HIGHEST`` by default (the GPU default, TF32, is off by about 4e-4);
+the keyword ``precision`` ("highest", "high" or "default", a static argument: one
+compilation each) chooses another, e.g. "default" to test the fast TF32 path on a GPU.
 """
 
 from __future__ import annotations
 
 import collections
+import functools
 
 import jax
 import jax.numpy as jnp
@@ -35,9 +38,11 @@ CODES = {"sigmoid": 0, "relu": 1, "tanh": 2, "identity": 3}
 PAD = 4  # a padding layer: identity, and sgd leaves it alone
 _BRANCHES = (jax.nn.sigmoid, jax.nn.relu, jnp.tanh)  # any other code: identity
 TRACES = collections.Counter()  # times each jitted function was traced, i.e. compiled
+PRECISIONS = {"highest": lax.Precision.HIGHEST, "high": lax.Precision.HIGH, "default": lax.Precision.DEFAULT}
+_jit = functools.partial(jax.jit, static_argnames=("precision",))
 
 
-def _forward(ws, bs, codes, masks, x, ez=None, ea=None):
+def _forward(ws, bs, codes, masks, x, ez=None, ea=None, precision="highest"):
     """(zs, as_): z(l) = a(l-1) @ w(l).T + b(l), a(l) = sigma(z(l)) * mask.
 
     ez, ea: zero perturbations added to every z and a, so that the gradient of C with
@@ -46,7 +51,7 @@ def _forward(ws, bs, codes, masks, x, ez=None, ea=None):
     a = x if ea is None else x + ea[0]
     zs, as_ = [], [a]
     for i, (w, b) in enumerate(zip(ws, bs)):
-        z = jnp.matmul(as_[-1], w.T, precision=lax.Precision.HIGHEST) + b
+        z = jnp.matmul(as_[-1], w.T, precision=PRECISIONS[precision]) + b
         z = z if ez is None else z + ez[i]
         # all three sigmas are computed and one is selected: cheaper to compile than lax.switch,
         # and the unselected ones get an exactly zero cotangent
@@ -56,37 +61,37 @@ def _forward(ws, bs, codes, masks, x, ez=None, ea=None):
     return zs, as_
 
 
-def _cost(params, pert, codes, masks, rmask, count, x, y):
+def _cost(params, pert, codes, masks, rmask, count, x, y, precision="highest"):
     """C = (1/count) sum_i r_i sum_j (a(L)_ij - y_ij)^2, and (zs, as_) as aux."""
-    zs, as_ = _forward(*params, codes, masks, x, *pert)
+    zs, as_ = _forward(*params, codes, masks, x, *pert, precision=precision)
     C0 = jnp.sum((as_[-1] - y) ** 2, axis=1)  # one C0 per example
     return jnp.sum(C0 * rmask) / count, (zs, as_)
 
 
-@jax.jit
-def grads(ws, bs, codes, masks, rmask, count, x, y):
+@_jit
+def grads(ws, bs, codes, masks, rmask, count, x, y, precision="highest"):
     """(dC_dw, dC_db), padded like ws and bs."""
     TRACES["grads"] += 1
-    return jax.grad(lambda p: _cost(p, (None, None), codes, masks, rmask, count, x, y)[0])((ws, bs))
+    return jax.grad(lambda p: _cost(p, (None, None), codes, masks, rmask, count, x, y, precision)[0])((ws, bs))
 
 
-@jax.jit
-def trace(ws, bs, codes, masks, rmask, count, x, y):
+@_jit
+def trace(ws, bs, codes, masks, rmask, count, x, y, precision="highest"):
     """(zs, as_, dC_dz, dC_da, dC_dw, dC_db, C), every list padded like the inputs."""
     TRACES["trace"] += 1
     ez = [jnp.zeros((x.shape[0], w.shape[0]), x.dtype) for w in ws]
     ea = [jnp.zeros_like(x)] + [jnp.zeros_like(e) for e in ez]
     (C, (zs, as_)), ((gw, gb), (gz, ga)) = jax.value_and_grad(_cost, argnums=(0, 1), has_aux=True)(
-        (ws, bs), (ez, ea), codes, masks, rmask, count, x, y
+        (ws, bs), (ez, ea), codes, masks, rmask, count, x, y, precision
     )
     return zs, as_, gz, ga, gw, gb, C
 
 
-@jax.jit
-def sgd(ws, bs, codes, masks, rmask, count, x, y, eta):
+@_jit
+def sgd(ws, bs, codes, masks, rmask, count, x, y, eta, precision="highest"):
     """One step downhill: (ws - eta dC/dw, bs - eta dC/db), masked so padding stays exactly 0."""
     TRACES["sgd"] += 1
-    gw, gb = jax.grad(lambda p: _cost(p, (None, None), codes, masks, rmask, count, x, y)[0])((ws, bs))
+    gw, gb = jax.grad(lambda p: _cost(p, (None, None), codes, masks, rmask, count, x, y, precision)[0])((ws, bs))
     live = [(codes[i] != PAD) * masks[i + 1] for i in range(len(ws))]  # (n_{i+1},): rows that may move
     new_ws = [w - eta * g * (live[i][:, None] * masks[i][None, :]) for i, (w, g) in enumerate(zip(ws, gw))]
     new_bs = [b - eta * g * live[i] for i, (b, g) in enumerate(zip(bs, gb))]

@@ -153,6 +153,12 @@ def _device(device):
         raise ReferenceValueError(f"device {device!r} asked for, but JAX has none here: {exc}") from None
 
 
+def _precision(precision) -> str:
+    if precision not in _jax_core.PRECISIONS:
+        raise ReferenceValueError(f"precision must be one of {sorted(_jax_core.PRECISIONS)}, got {precision!r}")
+    return precision
+
+
 def _prepare(weights, biases, activations, x, y, dtype, device, pad_to):
     """Checked, padded numpy arguments for the jitted core, and the sizes to cut results back to."""
     dt = _dtype(dtype)
@@ -200,23 +206,30 @@ def _cut(arrays, shapes):
     return [np.array(a[tuple(slice(0, n) for n in s)], copy=True) for a, s in zip(arrays, shapes)]
 
 
-def backprop(weights, biases, activations, x, y, *, dtype=np.float64, device=None, pad_to=None):
-    """(dC_dw, dC_db) by jax.grad: lists shaped like weights (n_l, n_{l-1}) and biases (n_l,)."""
+def backprop(weights, biases, activations, x, y, *, dtype=np.float64, device=None, pad_to=None,
+             precision="highest"):
+    """(dC_dw, dC_db) by jax.grad: lists shaped like weights (n_l, n_{l-1}) and biases (n_l,).
+
+    dtype: np.float64 (needs x64) or np.float32; device: None (JAX's default), "cpu" or "gpu";
+    pad_to: None, (width, batch) or (width, batch, depth), see the module docstring.
+    """
     args, sizes, _, _ = _prepare(weights, biases, activations, x, y, dtype, device, pad_to)
-    gw, gb = jax.device_get(_jax_core.grads(*args))
+    gw, gb = jax.device_get(_jax_core.grads(*args, precision=_precision(precision)))
     L = len(sizes) - 1
     return (_cut(gw, [(sizes[i + 1], sizes[i]) for i in range(L)]),
             _cut(gb, [(sizes[i + 1],) for i in range(L)]))
 
 
-def backprop_trace(weights, biases, activations, x, y, *, dtype=np.float64, device=None, pad_to=None) -> Trace:
+def backprop_trace(weights, biases, activations, x, y, *, dtype=np.float64, device=None, pad_to=None,
+                   precision="highest") -> Trace:
     """A :class:`reference.Trace` of every z, a and derivative, by jax.value_and_grad.
 
     a[l], dC_da[l] for l = 0..L, (m, n_l), with a[0] = x and dC_da[0] = dC/dx;
-    z, dC_dz (m, n_l) and dC_dw, dC_db indexed like weights; C a float.
+    z, dC_dz (m, n_l) and dC_dw, dC_db indexed like weights; C a float.  Keywords as
+    :func:`backprop`.
     """
     args, sizes, m, _ = _prepare(weights, biases, activations, x, y, dtype, device, pad_to)
-    zs, as_, gz, ga, gw, gb, C = jax.device_get(_jax_core.trace(*args))
+    zs, as_, gz, ga, gw, gb, C = jax.device_get(_jax_core.trace(*args, precision=_precision(precision)))
     L = len(sizes) - 1
     rows = [(m, n) for n in sizes]
     return Trace(
@@ -226,11 +239,16 @@ def backprop_trace(weights, biases, activations, x, y, *, dtype=np.float64, devi
     )
 
 
-def sgd_step(weights, biases, activations, x, y, eta, *, dtype=np.float64, device=None, pad_to=None):
-    """One jitted step downhill: new (weights, biases) = (w - eta dC/dw, b - eta dC/db), numpy."""
+def sgd_step(weights, biases, activations, x, y, eta, *, dtype=np.float64, device=None, pad_to=None,
+             precision="highest"):
+    """One jitted step downhill: new (weights, biases) = (w - eta dC/dw, b - eta dC/db), numpy.
+
+    Keywords as :func:`backprop`; call it in a loop for a trajectory (with `pad_to` fixed,
+    every step reuses one compilation).
+    """
     eta = _check_eta(eta)
     args, sizes, _, dt = _prepare(weights, biases, activations, x, y, dtype, device, pad_to)
-    new_ws, new_bs = jax.device_get(_jax_core.sgd(*args, np.asarray(eta, dt)))
+    new_ws, new_bs = jax.device_get(_jax_core.sgd(*args, np.asarray(eta, dt), precision=_precision(precision)))
     L = len(sizes) - 1
     return (_cut(new_ws, [(sizes[i + 1], sizes[i]) for i in range(L)]),
             _cut(new_bs, [(sizes[i + 1],) for i in range(L)]))

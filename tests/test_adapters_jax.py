@@ -236,6 +236,8 @@ def test_float64_without_x64_is_a_clear_error():
         "import numpy as np\nfrom adapters import jax_adapter as ja\n"
         "net = ([np.ones((1, 1))], [np.zeros(1)], ['tanh'], np.ones((1, 1)), np.zeros((1, 1)))\n"
         "assert ja.backprop(*net, dtype=np.float32)[0][0].dtype == np.float32\n"
+        "for f in (lambda: ja.to_pytree(*net[:2]), lambda: ja.backprop_trace(*net, pad_to=(2, 2))):\n"
+        "    try:\n        f()\n        raise SystemExit('no error')\n    except ja.X64Error:\n        pass\n"
         "try:\n    ja.backprop(*net)\nexcept ja.X64Error as e:\n    print(e)\n"
     )
     proc = run_fresh(code)
