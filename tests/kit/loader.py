@@ -1,0 +1,99 @@
+"""Load the backprop under test from a spec string: ``MODULE:FUNCTION`` or ``path/to/file.py:FUNCTION``.
+
+The same spec comes from ``pytest --impl=SPEC`` or the environment variable
+``BACKPROP_IMPL``.  A spec whose part before the last colon ends in ``.py`` or
+contains a path separator is a file; anything else is an importable module.
+
+>>> spec = parse("reference.backprop:backprop")
+>>> spec.kind, spec.target, spec.function
+('module', 'reference.backprop', 'backprop')
+>>> parse("examples/student_backprop.py:backprop").kind
+'file'
+>>> load("reference:backprop").__name__
+'backprop'
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ENV_VAR = "BACKPROP_IMPL"
+
+
+class ImplLoadError(Exception):
+    """The spec does not name a loadable function (says what is wrong and how to write it)."""
+
+
+@dataclass(frozen=True)
+class ImplSpec:
+    """A parsed spec: kind is "module" or "file"; target the module name or the absolute path."""
+
+    kind: str
+    target: str
+    function: str
+    text: str
+
+    def import_lines(self, alias: str = "yours") -> str:
+        """Python lines that bind the function to `alias` exactly as the spec names it (for reproductions)."""
+        if self.kind == "module":
+            return f"from {self.target} import {self.function} as {alias}"
+        return (
+            "import importlib.util\n"
+            f"_spec = importlib.util.spec_from_file_location('backprop_under_test', {self.target!r})\n"
+            "_module = importlib.util.module_from_spec(_spec)\n"
+            "_spec.loader.exec_module(_module)\n"
+            f"{alias} = _module.{self.function}"
+        )
+
+
+USAGE = "expected MODULE:FUNCTION (e.g. mypkg.nn:backprop) or path/to/file.py:FUNCTION"
+
+
+def parse(text: str) -> ImplSpec:
+    """An :class:`ImplSpec` for `text`, or :class:`ImplLoadError` saying what a spec looks like."""
+    text = (text or "").strip()
+    target, sep, function = text.rpartition(":")
+    if not sep or not target or not function:
+        raise ImplLoadError(f"--impl={text!r}: {USAGE}")
+    if not function.isidentifier():
+        raise ImplLoadError(f"--impl={text!r}: {function!r} is not a Python function name; {USAGE}")
+    if target.endswith(".py") or os.sep in target or "/" in target:
+        return ImplSpec("file", str(Path(target).expanduser().resolve()), function, text)
+    return ImplSpec("module", target, function, text)
+
+
+def _load_file(path: str):
+    if not Path(path).is_file():
+        raise ImplLoadError(f"no file {path}")
+    directory = str(Path(path).parent)
+    if directory not in sys.path:  # so the file can import its neighbours
+        sys.path.insert(0, directory)
+    name = "backprop_under_test_" + Path(path).stem
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def load(spec) -> callable:
+    """The function a spec (string or :class:`ImplSpec`) names; :class:`ImplLoadError` if it cannot."""
+    spec = parse(spec) if isinstance(spec, str) else spec
+    try:
+        module = importlib.import_module(spec.target) if spec.kind == "module" else _load_file(spec.target)
+    except ImplLoadError as exc:
+        raise ImplLoadError(f"--impl={spec.text}: {exc}") from None
+    except Exception as exc:  # an import error, or the user's module raising at import
+        raise ImplLoadError(f"--impl={spec.text}: importing {spec.target} raised {type(exc).__name__}: {exc}") from exc
+    fn = getattr(module, spec.function, None)
+    if fn is None:
+        public = sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_"))
+        raise ImplLoadError(f"--impl={spec.text}: {spec.target} has no {spec.function!r}; it has: {', '.join(public)}")
+    if not callable(fn):
+        raise ImplLoadError(f"--impl={spec.text}: {spec.function} is a {type(fn).__name__}, not a function")
+    return fn

@@ -1,0 +1,35 @@
+"""The conformance kit's properties, run against ``--impl`` / ``BACKPROP_IMPL``.
+
+``pytest --impl=MODULE:FUNCTION`` (or ``path/to/file.py:FUNCTION``) runs these
+three properties on that function and nothing else; without --impl they are
+skipped (tests/kit/plugin.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from . import plugin
+from .properties import build
+
+pytestmark = pytest.mark.kit_property
+
+
+def _run(prop):
+    kit = plugin.KIT
+    build(kit.impl, prop, spec=kit.spec, activations=kit.activations, frameworks=kit.frameworks)()
+
+
+def test_contract():
+    """Returns (dC_dw, dC_db): L floating arrays each, shaped like weights / biases, finite where the reference is."""
+    _run("contract")
+
+
+def test_gradients():
+    """dC/dw and dC/db equal the reference's on every drawn network (the oracle: reference, torch, JAX)."""
+    _run("gradients")
+
+
+def test_purity():
+    """Never modifies its inputs, and answers the same when called twice with the same inputs."""
+    _run("purity")
