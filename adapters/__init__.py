@@ -9,7 +9,6 @@ Importing this package needs numpy only; each adapter imports its framework:
   optional padding so one compilation serves every network of a given depth
 
 Both return numpy arrays on the CPU in the reference's layout, so their results
-compare directly with :func:`reference.backprop_trace`.
+compare directly with :func:`reference.backprop_trace`.  Nothing here imports torch
+or jax (no ``__all__`` naming the submodules either, so ``from adapters import *`` is safe).
 """
-
-__all__ = ["jax_adapter", "torch_adapter"]
