@@ -1,3 +1,110 @@
-"""pytest plugin of the conformance suite (profiles for now; report and options to come)."""
+"""pytest plugin of the conformance suite: profiles, --device / --allow-tf32, the report.
 
-from . import profiles  # noqa: F401  (registers and loads the Hypothesis profiles)
+Options (``pytest --help``, group "conformance"):
+
+--device=cpu|cuda|auto      where torch and jax run (default cpu; the reference is numpy on the CPU)
+--allow-tf32                test the frameworks' TF32 fast path, with the tf32 tolerance row
+--conformance-report=PATH   write the per-property, per-implementation table as JSON
+
+Profiles (tests/support/profiles.py): ``--hypothesis-profile=dev|ci|thorough``, ci by default.
+The header names the versions, x64, the device, the GPU and the precision settings; the
+terminal summary prints, per property and implementation, the examples run and the
+worst error as a fraction of its tolerance (:mod:`tests.support.report`).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from . import device as _device
+from . import (
+    oracles,
+    profiles,  # noqa: F401  (registers and loads the Hypothesis profiles)
+    report,
+)
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("conformance", "the conformance suite: reference vs torch and jax")
+    group.addoption("--device", default="cpu", metavar="cpu|cuda|auto",
+                    help="where the frameworks run (the reference stays numpy float64 on the CPU): "
+                         "cpu (default), cuda, or auto = cuda when both frameworks see a GPU")
+    group.addoption("--allow-tf32", action="store_true", default=False,
+                    help="let torch and jax use TF32 matmuls and compare float32 with the tf32 tolerance row")
+    # One option for the suite and the kit (tests/kit/plugin.py adds it too, and skips it on the
+    # ValueError pytest raises for a duplicate *within a group*): so it lives in the kit's group.
+    kit_group = parser.getgroup("conformance kit", "check your own backprop against the reference")
+    try:
+        kit_group.addoption("--conformance-report", default=None, dest="conformance_report", metavar="PATH",
+                            help="write the conformance table (per property and implementation, "
+                                 "suite and kit) as JSON to PATH")
+    except ValueError:  # the kit's plugin registered it first: one option, one report
+        pass
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "conformance(implementation): a property checked against a framework")
+    try:
+        dev = _device.resolve_device(config.getoption("device"))
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    tf32 = bool(config.getoption("allow_tf32"))
+    oracles.SETTINGS.device, oracles.SETTINGS.tf32 = dev, tf32
+    oracles.availability("jax")  # turns on jax_enable_x64 before any test touches jax
+    precision = _device.apply_precision(tf32)
+    report.reset()
+    report.ENVIRONMENT.clear()
+    report.ENVIRONMENT.update(_device.environment(dev, tf32, precision))
+
+
+def pytest_report_header(config):
+    return _device.header_lines(report.ENVIRONMENT)
+
+
+def skip_reason(name: str) -> str | None:
+    """Why the implementation `name` cannot be checked in this session, or None."""
+    ok, info = oracles.availability(name)
+    if not ok:
+        return info
+    return _device.missing_gpu(oracles.SETTINGS.device, name)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        mark = item.get_closest_marker("conformance")
+        if mark is None or not mark.args:
+            continue
+        reason = skip_reason(mark.args[0])
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    lines = report.table()
+    if not lines:
+        return
+    terminalreporter.section("conformance: examples run and worst error / tolerance (<= 1 passes)")
+    for line in lines:
+        terminalreporter.write_line(line)
+    path = config.getoption("conformance_report", default=None)
+    if path:
+        terminalreporter.write_line(f"JSON report: {path}")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    path = session.config.getoption("conformance_report", default=None)
+    if not path:
+        return
+    from hypothesis import settings
+
+    extra = {"hypothesis_profile": settings._current_profile, "max_examples": settings().max_examples,
+             "exitstatus": int(exitstatus)}
+    try:  # the kit's own part, when it checked an implementation in this session
+        from tests.kit import plugin as kit
+
+        if getattr(kit, "KIT", None) is not None and kit.KIT.impl is not None:
+            extra["kit"] = kit.report_data(session.config)
+    except Exception:  # the kit is optional here; its own plugin reports its errors
+        pass
+    report.write(path, extra)

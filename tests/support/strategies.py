@@ -13,6 +13,13 @@ Two value regimes:
   sigmoid and tanh (|z| in the tens).
 * ``extremes=False`` keeps every value moderate and away from zero, for
   finite differences, which are only meaningful where the cost is smooth.
+
+What the conformance suite draws (tests/test_conformance_*.py): depth L = 1..4,
+widths 1..6 (1 on purpose: Hypothesis shrinks towards it), the activation of each
+layer, every w and b (exact zeros and +-20, 40, 60 mixed in), x, y in [-1, 1] and
+m = 1..8 examples (:data:`LIMITS`); :func:`learning_rates` for gradient descent.
+:meth:`Case.rounded` gives the same case with every value rounded to float32, which
+is what a float32 framework and the float64 reference are both given.
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from reference import ACTIVATIONS
+
+LIMITS = {"max_depth": 4, "max_width": 6, "max_batch": 8}  # the jax oracle pads to (6, 8, 4)
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,17 @@ class Case:
     def args(self) -> tuple:
         """The positional arguments of ``backprop(weights, biases, activations, x, y)``."""
         return self.weights, self.biases, self.activations, self.x, self.y
+
+    def rounded(self, dtype) -> Case:
+        """The same case with every value rounded to `dtype` (kept as float64 arrays)."""
+        def r(a):
+            return np.asarray(a).astype(dtype).astype(np.float64)
+        return Case([r(w) for w in self.weights], [r(b) for b in self.biases], list(self.activations),
+                    r(self.x), r(self.y))
+
+    def with_params(self, weights, biases) -> Case:
+        """The same examples and activations with other parameters (e.g. after a step)."""
+        return Case(list(weights), list(biases), list(self.activations), self.x, self.y)
 
 
 def moderate_values(low: float = 0.1, high: float = 2.0):
@@ -81,3 +101,28 @@ def cases(draw, *, max_depth: int = 4, max_width: int = 6, max_batch: int = 8,
     x = draw(hnp.arrays(f64, (m, sizes[0]), elements=values), label="x = a(0)")
     y = draw(hnp.arrays(f64, (m, sizes[-1]), elements=st.floats(-1.0, 1.0)), label="y")
     return Case(weights, biases, names, x, y)
+
+
+def learning_rates():
+    """eta for gradient descent: 0.5, 0.1, 0.01 or 0.001 (each is later divided by the
+    size of the first gradient, so a step moves no parameter by more than eta)."""
+    return st.sampled_from([0.5, 0.1, 0.01, 0.001])
+
+
+def exact_floats(dtype):
+    """Any finite float of `dtype`: +-0.0, subnormals, the largest: for exact round trips."""
+    width = 32 if np.dtype(dtype) == np.float32 else 64
+    return st.floats(width=width, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def parameters(draw, dtype=np.float64, max_depth: int = 4, max_width: int = 6):
+    """(weights, biases, activations) in `dtype`, any finite values: for round trips."""
+    depth = draw(st.integers(1, max_depth), label="depth L")
+    sizes = draw(st.lists(st.integers(1, max_width), min_size=depth + 1, max_size=depth + 1), label="sizes")
+    names = draw(st.lists(st.sampled_from(list(ACTIVATIONS)), min_size=depth, max_size=depth), label="activations")
+    el = exact_floats(dtype)
+    weights = [draw(hnp.arrays(dtype, (n, k), elements=el), label=f"w({l})")
+               for l, (k, n) in enumerate(zip(sizes, sizes[1:]), start=1)]
+    biases = [draw(hnp.arrays(dtype, (n,), elements=el), label=f"b({l})") for l, n in enumerate(sizes[1:], start=1)]
+    return weights, biases, names

@@ -1,0 +1,40 @@
+"""Adapter round trips are exact: reference lists -> framework -> reference lists, bit for bit.
+
+Any finite float32 / float64 (+-0.0, subnormals, the largest) survives
+``to_sequential``/``from_sequential`` and ``to_tensors``/``from_tensors`` (torch),
+``to_pytree``/``from_pytree`` and ``to_flax``/``from_flax`` (jax), with its dtype and
+shape, and the activations survive the trip through ``nn.Sequential``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.support import oracles, report
+from tests.support.strategies import parameters
+
+IMPLS = [pytest.param(n, marks=pytest.mark.conformance(n), id=n) for n in oracles.IMPLEMENTATIONS]
+
+
+def _bits(a):
+    a = np.asarray(a)
+    return a.view(np.uint32 if a.dtype == np.float32 else np.uint64)
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@given(data=st.sampled_from([np.float64, np.float32]).flatmap(
+    lambda dt: st.tuples(st.just(dt), parameters(dt))))
+def test_round_trips_are_exact(impl, data):
+    dtype, (weights, biases, names) = data
+    for route, back in oracles.round_trips(impl, weights, biases, names, dtype).items():
+        assert len(back[0]) == len(weights) and len(back[1]) == len(biases), route
+        for l, (ours, theirs) in enumerate(zip(weights + biases, back[0] + back[1])):
+            what = f"w({l + 1})" if l < len(weights) else f"b({l - len(weights) + 1})"
+            assert theirs.dtype == ours.dtype and theirs.shape == ours.shape, (route, what, theirs.dtype, theirs.shape)
+            assert np.array_equal(_bits(theirs), _bits(ours)), f"{route} changed {what}: {ours!r} -> {theirs!r}"
+        if len(back) == 3:
+            assert list(back[2]) == list(names), route
+    report.record("round_trip", f"{impl} {np.dtype(dtype).name}", examples=1, worst=0.0)

@@ -1,0 +1,41 @@
+"""Conformance: the reference, torch autograd and jax.grad agree on every number the video names.
+
+For every drawn case (tests/support/strategies.py) and each framework, in float64 and
+float32: the cost C, every z(l) and a(l), every dC/dz(l), dC/dw(l), dC/db(l) and
+dC/da(l), l = 0..L, within the tolerance table's bound (tests/support/tolerances.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+
+from tests.support import oracles, report
+from tests.support.assertions import ConformanceError, assert_trace_agrees
+from tests.support.strategies import LIMITS, cases
+from tests.support.tolerances import mode_name, tolerance
+
+IMPLS = [pytest.param(n, marks=pytest.mark.conformance(n), id=n) for n in oracles.IMPLEMENTATIONS]
+DTYPES = ("float64", "float32")
+
+
+def _other(name, case, dtype):
+    if oracles.availability(name)[0]:
+        return lambda: oracles.trace(name, case, dtype)
+    return None
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@given(case=cases(**LIMITS))
+def test_forward_and_backward_agree(impl, case):
+    for dtype in DTYPES:
+        c = case.rounded(dtype)  # the framework and the reference get the very same numbers
+        tol, mode = tolerance(dtype, tf32=oracles.SETTINGS.tf32), mode_name(dtype, tf32=oracles.SETTINGS.tf32)
+        theirs = oracles.trace(impl, c, dtype)
+        others = {n: _other(n, c, dtype) for n in oracles.IMPLEMENTATIONS if n != impl}
+        try:
+            worst = assert_trace_agrees(c, dtype, tol, mode, impl, theirs, others)
+        except ConformanceError:
+            report.record("forward_backward", f"{impl} {mode}", examples=1, status="failed")
+            raise
+        report.record("forward_backward", f"{impl} {mode}", examples=1, worst=worst)

@@ -1,0 +1,62 @@
+"""Conformance of gradient descent: one step and a 10-step trajectory, torch.optim.SGD and jax.
+
+The frameworks train on their own (torch: ``torch.optim.SGD`` on the network's
+``nn.Sequential``; jax: a plain jitted ``w - eta * jax.grad(C)(w)`` scanned over the
+steps).  Every step of their trajectory is then checked against ``reference.step``
+taken *from the framework's own state*: rounding differences between two correct
+implementations are amplified along a trajectory by the dynamics (unboundedly, where
+they are chaotic), so comparing step 10 with step 10 would need a tolerance that says
+nothing; checking each step from where the framework stands is exact mathematics, and
+catches any departure of the update rule at any step (momentum, weight decay, a state
+carried between steps, a wrong eta).  The distance between the two whole trajectories
+is reported in the JSON for information.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+
+import reference
+from tests.support import oracles, report
+from tests.support.assertions import ConformanceError, assert_step_agrees
+from tests.support.strategies import LIMITS, cases, learning_rates
+from tests.support.tolerances import mode_name, tolerance
+
+IMPLS = [pytest.param(n, marks=pytest.mark.conformance(n), id=n) for n in oracles.IMPLEMENTATIONS]
+STEPS = 10
+
+
+def effective_eta(case, eta) -> float:
+    """eta / max(1, largest |gradient| at the start), rounded to float32 so both dtypes use it exactly."""
+    dC_dw, dC_db = reference.backprop(*case.args())
+    g = max(float(np.max(np.abs(a))) for a in dC_dw + dC_db)
+    return float(np.float32(eta / max(1.0, g)))
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@given(case=cases(**LIMITS), eta=learning_rates())
+def test_gradient_descent_agrees(impl, case, eta):
+    for dtype in ("float64", "float32"):
+        c = case.rounded(dtype)
+        lr = effective_eta(c, eta)
+        tol, mode = tolerance(dtype, tf32=oracles.SETTINGS.tf32), mode_name(dtype, tf32=oracles.SETTINGS.tf32)
+        states = oracles.trajectory(impl, c, lr, STEPS, dtype)
+        worst = []
+        for t in range(STEPS):
+            here = c.with_params(*states[t])
+            prop = "sgd_one_step" if t == 0 else "sgd_trajectory_10"
+            try:
+                worst.append(assert_step_agrees(here, lr, dtype, tol, mode, impl, states[t + 1], t))
+            except ConformanceError:
+                report.record(prop, f"{impl} {mode}", examples=1, status="failed")
+                raise
+            if t == 0:
+                report.record("sgd_one_step", f"{impl} {mode}", examples=1, worst=worst[0])
+        ref_w, ref_b, _ = reference.train(*c.args(), eta=lr, epochs=STEPS)
+        drift = max(float(np.max(np.abs(a - b))) for a, b in zip(ref_w + ref_b, states[-1][0] + states[-1][1]))
+        report.record("sgd_trajectory_10", f"{impl} {mode}", examples=1, worst=max(worst),
+                      details={"largest |w(10) - reference w(10)| seen": max(
+                          drift, report.RESULTS.get(("sgd_trajectory_10", f"{impl} {mode}"), {})
+                          .get("details", {}).get("largest |w(10) - reference w(10)| seen", 0.0))})
