@@ -43,6 +43,16 @@ class KitState:
 
 
 KIT = KitState()
+SUITE_OWNS_REPORT_OPTION = False  # set when tests/support's plugin registered --conformance-report first
+
+
+def resolve_spec(option, environ=os.environ):
+    """The implementation spec to check: --impl, else $BACKPROP_IMPL, else None.
+
+    >>> resolve_spec(None, {"BACKPROP_IMPL": "mine:backprop"}), resolve_spec("a:b", {"BACKPROP_IMPL": "c:d"})
+    ('mine:backprop', 'a:b')
+    """
+    return (option or "").strip() or (environ.get(ENV_VAR) or "").strip() or None
 
 
 def pytest_addoption(parser):
@@ -55,7 +65,8 @@ def pytest_addoption(parser):
         group.addoption("--conformance-report", default=None, dest="conformance_report", metavar="PATH",
                         help="write a JSON report of the conformance properties to PATH")
     except ValueError:  # the suite's plugin registered it already: one option, one report path
-        pass
+        global SUITE_OWNS_REPORT_OPTION
+        SUITE_OWNS_REPORT_OPTION = True
 
 
 def _activations(text):
@@ -73,7 +84,7 @@ def pytest_configure(config):
     config.addinivalue_line("markers", f"{KIT_MARK}: a conformance-kit property, run only with --impl")
     KIT.__init__()
     KIT.activations = _activations(config.getoption("activations"))
-    text = config.getoption("impl") or os.environ.get(ENV_VAR) or None
+    text = resolve_spec(config.getoption("impl"))
     if not text:
         return
     try:
@@ -138,6 +149,19 @@ def pytest_runtest_makereport(item, call):
             entry["minimal_case"] = entry["failure"].get("case")
             entry["diagnosis"] = entry["failure"].get("diagnosis")
         KIT.results[prop] = entry
+        _to_suite_report(entry)
+
+
+def _to_suite_report(entry):
+    """Hand one property's result to the suite's report (tests/support/report.py), when it has one."""
+    try:
+        from tests.support import report
+        record = report.record
+    except (ImportError, AttributeError):
+        return
+    status = entry["outcome"] if entry["outcome"] in ("passed", "failed", "skipped") else "failed"
+    details = {k: v for k, v in entry.items() if k not in ("property", "outcome", "examples_run")}
+    record(f"kit/{entry['property']}", KIT.spec.text, examples=entry["examples_run"], status=status, details=details)
 
 
 def report_data(config) -> dict:
@@ -155,8 +179,9 @@ def report_data(config) -> dict:
 
 
 def pytest_sessionfinish(session, exitstatus):
+    """Write --conformance-report, unless the suite's plugin owns the option (it writes the rows we recorded)."""
     path = session.config.getoption("conformance_report", default=None)
-    if not path or KIT.impl is None:
+    if not path or KIT.impl is None or SUITE_OWNS_REPORT_OPTION:
         return
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(report_data(session.config), fh, indent=2)

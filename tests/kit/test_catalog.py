@@ -1,0 +1,219 @@
+"""Meta-tests of the conformance kit: it catches every catalogued mistake, names it, and passes correct code.
+
+Everything runs in-process through the same property builder ``pytest --impl``
+uses (tests/kit/properties.py), under the ci profile whatever profile is
+loaded; one subprocess runs the real command line for the factor-of-2 mistake.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import Phase, settings
+
+import reference
+from tests.support.strategies import Case
+
+from . import plugin
+from .check import KitFailure, check
+from .correct_styles import STYLES
+from .loader import ImplLoadError, load, parse
+from .mistakes import CATALOG, correct
+from .properties import build
+
+ROOT = Path(__file__).resolve().parents[2]
+CI = settings.get_profile("ci")
+NO_SHRINK = settings(CI, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+
+# The seven mistakes the issue names, and what their diagnosis must say on the *shrunk* example
+NAMED = {
+    "half_cost_convention": "exactly half the reference's: the 1/2 cost convention?",
+    "sigma_prime_missing_in_last_layer": "sigma' missing in the last layer",
+    "sigma_prime_of_a": "sigma' applied to a instead of z",
+    "no_sum_over_paths": "No sum over paths into a(L-1)",
+    "sum_over_examples": "summing over the m examples instead of averaging?",
+    "sign_of_a_minus_y": "the sign of (a - y)?",
+    "bias_gradient_from_one_example": "The bias gradient taken from one example",
+}
+
+
+def _failure(fn, prop="gradients", s=CI) -> KitFailure:
+    with pytest.raises(KitFailure) as info:
+        build(fn, prop, frameworks=False, settings=s)()
+    return info.value
+
+
+def test_the_catalog_is_complete():
+    assert len(CATALOG) >= 12
+    assert set(NAMED) <= set(CATALOG)
+    for mk in CATALOG.values():
+        assert mk.function.__doc__ and "[" in mk.function.__doc__.splitlines()[0], mk.name  # a timestamp
+        assert mk.hint and mk.timestamp
+
+
+@pytest.mark.parametrize("name", sorted(CATALOG))
+def test_every_mistake_is_caught_and_named(name):
+    """Under the ci profile (first failing example, no shrinking: the fast half of the guarantee)."""
+    failure = _failure(CATALOG[name].function, s=NO_SHRINK)
+    assert failure.record["check"] in ("values", "structure")
+    assert name in failure.record["diagnosis"]
+
+
+@pytest.mark.parametrize("name", sorted(NAMED))
+def test_named_mistakes_are_diagnosed_on_the_smallest_network(name):
+    """With shrinking, as a user sees it: the message names the mistake on the minimal example."""
+    failure = _failure(CATALOG[name].function)
+    message = str(failure)
+    assert NAMED[name] in message and name in message
+    assert "The smallest failing example" in message and "Reproduce" in message
+
+
+@pytest.mark.parametrize("style", sorted(STYLES) + ["catalog_base"])
+def test_correct_styles_pass(style):
+    fn = STYLES.get(style, correct)
+    build(fn, "gradients", frameworks=False, settings=CI)()
+
+
+# ------------------------------------------------------------ each failure kind, on one case
+
+CASE = Case([np.array([[0.5, -1.0], [2.0, 0.25]]), np.array([[1.5, -0.5]])], [np.array([0.1, -0.2]), np.array([0.3])],
+            ["sigmoid", "tanh"], np.array([[1.0, 2.0], [-0.5, 0.0], [0.25, 1.0]]), np.array([[0.5], [-1.0], [1.0]]))
+
+
+def _check_fails(fn, aspect=None):
+    with pytest.raises(KitFailure) as info:
+        check(fn, CASE, frameworks=False)
+    if aspect:
+        assert info.value.record["check"] == aspect, str(info.value)
+    return info.value
+
+
+def test_reference_passes_every_check():
+    check(reference.backprop, CASE)
+
+
+def test_raises():
+    def broken(*args):
+        raise ValueError("boom")
+    f = _check_fails(broken, "call")
+    assert "it raised ValueError: boom" in str(f) and "Traceback of your function" in str(f)
+
+
+@pytest.mark.parametrize("result, text", [
+    (None, "it returned None, not a pair"),
+    (([], []), "dC_dw has 0 entries, expected 2"),
+    ("ab", "it returned a str"),
+])
+def test_wrong_structure(result, text):
+    assert text in str(_check_fails(lambda *args: result, "structure"))
+
+
+def test_wrong_shape_and_dtype_kind():
+    def flat(*args):
+        dw, db = reference.backprop(*args)
+        return [dw[0].ravel(), dw[1]], db
+    assert "dC/dw(1) has shape (4,), expected (2, 2)" in str(_check_fails(flat, "structure"))
+
+    def ints(*args):
+        dw, db = reference.backprop(*args)
+        return [np.round(g).astype(int) for g in dw], db
+    assert "dtype int64 (kind 'i')" in str(_check_fails(ints, "structure"))
+
+
+def test_nan_where_the_reference_is_finite():
+    def nan(*args):
+        dw, db = reference.backprop(*args)
+        dw[1][0, 1] = np.nan
+        return dw, db
+    f = _check_fails(nan, "finite")
+    assert "dC/dw(2)[j=0, k=1] is NaN where the reference is finite" in str(f)
+
+
+def test_modifies_its_inputs():
+    def mutating(weights, biases, activations, x, y):
+        out = reference.backprop(weights, biases, activations, x, y)
+        weights[0] -= 0.1 * out[0][0]  # a step downhill, into the caller's array
+        return out
+    assert "weights[0] (w(1)) was modified" in str(_check_fails(mutating, "no_mutation"))
+
+    def reversing(weights, biases, activations, x, y):
+        activations.reverse()
+        return reference.backprop(weights, biases, activations[::-1], x, y)
+    assert "activations was modified" in str(_check_fails(reversing, "no_mutation"))
+
+
+def test_answers_differently_the_second_time():
+    calls = []
+
+    def accumulating(*args):  # micrograd's classic: gradients += across calls
+        calls.append(1)
+        dw, db = reference.backprop(*args)
+        return [g * len(calls) for g in dw], [g * len(calls) for g in db]
+    check_only = ("call", "structure", "deterministic")
+    with pytest.raises(KitFailure) as info:
+        check(accumulating, CASE, aspects=check_only, frameworks=False)
+    assert "a second call with the same inputs gave a different answer" in str(info.value)
+
+
+def test_the_message_and_reproduction():
+    f = _check_fails(CATALOG["half_cost_convention"].function, "values")
+    message = str(f)
+    assert "dC/dw(2)[j=0, k=" in message and "reference " in message and ", yours " in message
+    assert "w(1) = [[0.5, -1.0], [2.0, 0.25]]" in message and "x = a(0) = " in message
+    namespace = {}
+    with np.errstate(all="ignore"):  # the reproduction runs on its own and prints its verdicts
+        exec(compile(f.record["reproduction"], "<reproduction>", "exec"), namespace)  # noqa: S102
+    assert namespace["your_dw"][0].shape == (2, 2)
+
+
+def test_a_framework_convention_is_not_held_against_you():
+    pytest.importorskip("torch")
+    from adapters import torch_adapter
+    check(torch_adapter.backprop, CASE)
+
+
+def test_the_unfilled_student_template_fails_clearly():
+    fn = load(str(ROOT / "examples" / "student_backprop.py") + ":backprop")
+    f = _check_fails(fn, "call")
+    assert "NotImplementedError" in str(f) and "fill in the TODOs" in str(f)
+
+
+# ------------------------------------------------------------ loading and options
+
+def test_loader():
+    assert load("reference:backprop") is reference.backprop
+    assert parse("tests/kit/mistakes.py:correct").kind == "file"
+    for bad, text in [("nonsense", "expected MODULE:FUNCTION"), ("reference:nope", "has no 'nope'"),
+                      ("no/such/file.py:f", "no file"), ("no_such_module_xyz:f", "ModuleNotFoundError")]:
+        with pytest.raises(ImplLoadError, match=text.replace("(", r"\(")):
+            load(bad)
+
+
+def test_environment_variable():
+    assert plugin.resolve_spec(None, {"BACKPROP_IMPL": "pkg.mod:bp"}) == "pkg.mod:bp"
+    assert plugin.resolve_spec("", {}) is None
+
+
+def test_the_real_command_line_for_the_factor_of_two(tmp_path):
+    """One subprocess: pytest --impl=tests/kit/mistakes.py:half_cost_convention, as a user types it."""
+    report = tmp_path / "kit-report.json"
+    env = {k: v for k, v in os.environ.items() if k not in ("BACKPROP_IMPL", "PYTEST_ADDOPTS")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--hypothesis-profile=dev",
+         "--impl=tests/kit/mistakes.py:half_cost_convention", "--activations=identity,sigmoid",
+         f"--conformance-report={report}"],
+        cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert "FAILED tests/kit/test_kit.py::test_gradients" in out
+    assert "exactly half the reference's: the 1/2 cost convention? The video's cost" in out
+    assert "deselected" in out
+    data = json.loads(report.read_text())
+    text = json.dumps(data)
+    assert "half_cost_convention" in text and "1/2 cost convention" in text
