@@ -143,6 +143,10 @@ def pytest_runtest_makereport(item, call):
         failure = _kit_failure(call.excinfo.value) if call.excinfo is not None else None
         entry = {"property": prop, "description": DESCRIPTIONS.get(prop, ""), "outcome": report.outcome,
                  "examples_run": COUNTS.get(prop, 0), "failure": None}
+        if report.outcome == "failed" and failure is not None and report.when == "call":
+            # the kit's message is the whole story: no traceback through the kit and Hypothesis
+            notes = [n for n in getattr(call.excinfo.value, "__notes__", []) if n.strip()]
+            report.longrepr = str(failure) + ("\n\n" + "\n".join(notes) if notes else "")
         if report.outcome == "failed":
             entry["failure"] = failure.record if failure is not None else {
                 "check": "error", "summary": str(call.excinfo.value) if call.excinfo else report.longreprtext}
@@ -161,6 +165,7 @@ def _to_suite_report(entry):
         return
     status = entry["outcome"] if entry["outcome"] in ("passed", "failed", "skipped") else "failed"
     details = {k: v for k, v in entry.items() if k not in ("property", "outcome", "examples_run")}
+    details["activations"] = list(KIT.activations)
     record(f"kit/{entry['property']}", KIT.spec.text, examples=entry["examples_run"], status=status, details=details)
 
 
