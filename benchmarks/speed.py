@@ -191,9 +191,9 @@ def fmt_time(t):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="a small grid, for a smoke test")
-    p.add_argument("--repeat", type=int, default=None, help="samples per median (default 7; 3 with --quick)")
+    p.add_argument("--repeat", type=int, default=None, help="samples per median (default 9; 3 with --quick)")
     args = p.parse_args(argv)
-    repeat = args.repeat or (3 if args.quick else 7)
+    repeat = args.repeat or (3 if args.quick else 9)
     grid = QUICK_GRID if args.quick else GRID
     target_s = 0.002 if args.quick else 0.02
 
