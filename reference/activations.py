@@ -40,6 +40,23 @@ def sigmoid_prime(z):
     return e / (1.0 + e) ** 2
 
 
+def sigmoid_and_prime(z):
+    """(sigma(z), sigma'(z)) from one e^-|z|: the same bits as :func:`sigmoid` and :func:`sigmoid_prime`.
+
+    sigma = where(z >= 0, 1, e) / (1 + e) and sigma' = e / (1 + e)^2 with e = e^-|z|, as above;
+    only the exp, the 1 + e and the temporaries are shared (written in place).
+    """
+    e = np.abs(z)
+    np.negative(e, out=e)
+    np.exp(e, out=e)  # e^-|z|
+    d = e + 1.0  # 1 + e
+    s = np.where(z >= 0, 1.0, e)
+    np.divide(s, d, out=s)
+    np.multiply(d, d, out=d)  # (1 + e)^2: numpy's ** 2 is this same single product
+    np.divide(e, d, out=d)
+    return s, d
+
+
 def tanh(z):
     """tanh(z); numpy's tanh is already safe for every finite input."""
     return np.tanh(z)
@@ -77,3 +94,11 @@ SIGMA = {
     "tanh": (tanh, tanh_prime),
     "identity": (identity, identity_prime),
 }
+
+
+def sigma_and_prime(name: str, z):
+    """(sigma(z), sigma'(z)) for the activation `name`; the sigmoid shares its e^-|z| (same bits)."""
+    if name == "sigmoid":
+        return sigmoid_and_prime(z)
+    sigma, prime = SIGMA[name]
+    return sigma(z), prime(z)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import SIGMA
+from .activations import SIGMA, sigma_and_prime
 from .cost import cost, dC_da_L
 from .errors import check_dtype, check_examples, check_network
 
@@ -36,17 +36,26 @@ def forward(weights, biases, activations, x):
     a[0] is x itself; len(z) == L, len(a) == L + 1.  Inputs are trusted
     (already checked) here; :func:`backprop_trace` is the checked entry.
     """
-    z, a = [], [x]
-    for w, b, name in zip(weights, biases, activations):
-        sigma = SIGMA[name][0]
-        # z(l) = w(l) a(l-1) + b(l)  [02:01]; rows are examples, so a(l-1) @ w(l).T
-        z.append(a[-1] @ w.T + b)
-        # a(l) = sigma(z(l))  [02:01]
-        a.append(sigma(z[-1]))
+    z, a, _ = _forward(weights, biases, activations, x, want_prime=False)
     return z, a
 
 
-def _backward(weights, activations, z, a, y, down_to_input):
+def _forward(weights, biases, activations, x, want_prime=True):
+    """:func:`forward`, also returning sigma_prime[l-1] = sigma'(z(l)), computed alongside a(l)."""
+    z, a, sigma_prime = [], [x], []
+    for w, b, name in zip(weights, biases, activations):
+        # z(l) = w(l) a(l-1) + b(l)  [02:01]; rows are examples, so a(l-1) @ w(l).T
+        zl = a[-1] @ w.T
+        zl += b
+        z.append(zl)
+        # a(l) = sigma(z(l))  [02:01], and sigma'(z(l)), kept for the backward pass  [04:27]
+        al, dl = sigma_and_prime(name, zl) if want_prime else (SIGMA[name][0](zl), None)
+        a.append(al)
+        sigma_prime.append(dl)
+    return z, a, sigma_prime
+
+
+def _backward(weights, sigma_prime, a, y, down_to_input):
     """The backward pass proper.  Returns (dC_dz, dC_da, dC_dw, dC_db).
 
     dC_da[l] = dC/da(l) for l = L down to 1 (and 0 if `down_to_input`,
@@ -59,9 +68,8 @@ def _backward(weights, activations, z, a, y, down_to_input):
     dC_da[L] = dC_da_L(a[L], y)
     for l in range(L, 0, -1):
         i = l - 1  # list index of layer l
-        sigma_prime = SIGMA[activations[i]][1]
         # dC/dz(l) = dC/da(l) * da(l)/dz(l), with da(l)/dz(l) = sigma'(z(l))  [04:27]
-        dC_dz[i] = dC_da[l] * sigma_prime(z[i])
+        dC_dz[i] = np.multiply(dC_da[l], sigma_prime[i], out=sigma_prime[i])
         # dC/dw(l)_jk = dC/dz(l)_j * dz(l)_j/dw(l)_jk = dC/dz(l)_j * a(l-1)_k  [03:45, 04:37, 08:15]
         # dC/dz.T @ a(l-1) also sums over the m examples: C is their average
         # and the 1/m is already inside dC/da(L).
@@ -91,8 +99,8 @@ def backprop(weights, biases, activations, x, y, *, dtype=np.float64):
     dtype = check_dtype(dtype)
     ws, bs, names = check_network(weights, biases, activations, dtype)
     x, y = check_examples(x, y, ws, dtype)
-    z, a = forward(ws, bs, names, x)
-    _, _, dC_dw, dC_db = _backward(ws, names, z, a, y, down_to_input=False)
+    _, a, sigma_prime = _forward(ws, bs, names, x)
+    _, _, dC_dw, dC_db = _backward(ws, sigma_prime, a, y, down_to_input=False)
     return dC_dw, dC_db
 
 
@@ -125,6 +133,6 @@ def backprop_trace(weights, biases, activations, x, y, *, dtype=np.float64) -> T
     dtype = check_dtype(dtype)
     ws, bs, names = check_network(weights, biases, activations, dtype)
     x, y = check_examples(x, y, ws, dtype)
-    z, a = forward(ws, bs, names, x.copy())  # a[0] is handed back: a copy, never the caller's x
-    dC_dz, dC_da, dC_dw, dC_db = _backward(ws, names, z, a, y, down_to_input=True)
+    z, a, sigma_prime = _forward(ws, bs, names, x.copy())  # a[0] is handed back: a copy, never the caller's x
+    dC_dz, dC_da, dC_dw, dC_db = _backward(ws, sigma_prime, a, y, down_to_input=True)
     return Trace(z=z, a=a, dC_dz=dC_dz, dC_da=dC_da, dC_dw=dC_dw, dC_db=dC_db, C=cost(a[-1], y))

@@ -51,7 +51,20 @@ def as_real_array(value, name: str, expected: tuple, dtype=np.float64) -> np.nda
     dimensions is checked here, its sizes by the caller.
     """
     ndim = len(expected)
-    expected = "(" + ", ".join(map(str, expected)) + ("," if ndim == 1 else "") + ")"
+    if type(value) is np.ndarray and value.dtype == dtype and value.ndim == ndim:
+        out = value  # the common case: already right; never written to
+    else:
+        out = _convert(value, name, expected, dtype)
+    if not np.isfinite(out).all():
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(out))[0])
+        what = "NaN" if np.isnan(out[bad]) else "inf"
+        raise ReferenceValueError(f"{name} holds {what} at index {list(bad)}: every value must be finite")
+    return out
+
+
+def _convert(value, name, expected, dtype):
+    """The type and shape checks of :func:`as_real_array`, and the conversion to `dtype`."""
+    ndim = len(expected)
     try:
         arr = np.asarray(value)
     except (ValueError, TypeError) as exc:  # ragged nested lists, odd objects
@@ -67,16 +80,12 @@ def as_real_array(value, name: str, expected: tuple, dtype=np.float64) -> np.nda
             "silently lose precision; convert it yourself if that is what you want"
         )
     if arr.ndim != ndim:
+        expected = "(" + ", ".join(map(str, expected)) + ("," if ndim == 1 else "") + ")"
         hint = " (one example per row)" if name in ("x", "y") else ""
         if name in ("x", "y") and arr.ndim == 1:
             hint += f"; for a single example use {name}.reshape(1, -1)"
         raise ReferenceValueError(f"{name} must be {ndim}-D {expected}, got shape {arr.shape}{hint}")
-    out = np.asarray(arr, dtype=dtype)  # a view when no conversion is needed: never written to
-    if not np.isfinite(out).all():
-        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(out))[0])
-        what = "NaN" if np.isnan(out[bad]) else "inf"
-        raise ReferenceValueError(f"{name} holds {what} at index {list(bad)}: every value must be finite")
-    return out
+    return np.asarray(arr, dtype=dtype)  # a view when no conversion is needed: never written to
 
 
 def check_network(weights, biases, activations, dtype=np.float64):
