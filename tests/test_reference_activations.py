@@ -61,3 +61,14 @@ def test_activations_do_not_modify_or_return_their_input(name):
         out = f(z)
         assert out is not z and not np.shares_memory(out, z)
     np.testing.assert_array_equal(z, before)
+
+
+@pytest.mark.parametrize("name", sorted(SIGMA))
+@given(st.lists(finite, min_size=1, max_size=8))
+def test_sigma_and_prime_together_give_the_same_bits(name, zs):
+    """The backward pass takes sigma' from sigma_and_prime: it must equal SIGMA's pair exactly."""
+    from reference.activations import sigma_and_prime
+    z = np.array(zs)
+    s, ds = sigma_and_prime(name, z)
+    np.testing.assert_array_equal(s, SIGMA[name][0](z))
+    np.testing.assert_array_equal(ds, SIGMA[name][1](z))
