@@ -8,15 +8,14 @@ implementations are amplified along a trajectory by the dynamics (unboundedly, w
 they are chaotic), so comparing step 10 with step 10 would need a tolerance that says
 nothing; checking each step from where the framework stands is exact mathematics, and
 catches any departure of the update rule at any step (momentum, weight decay, a state
-carried between steps, a wrong eta).  The distance between the two whole trajectories
-is reported in the JSON for information.
+carried between steps, a wrong eta).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 
 import reference
 from tests.support import oracles, report
@@ -35,9 +34,25 @@ def effective_eta(case, eta) -> float:
     return float(np.float32(eta / max(1.0, g)))
 
 
+def stable(case, lr) -> bool:
+    """Whether plain gradient descent stays tame for 10 steps: C never above twice its start.
+
+    eta is scaled by the first gradient, but the curvature can still make 10 steps
+    diverge (an identity network with x = -60 reaches 1e38 and overflows float32):
+    that is the dynamics, not the frameworks, so such draws are discarded (rarely).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging draw may overflow: that is the answer
+        try:
+            costs = reference.train(*case.args(), eta=lr, epochs=STEPS)[2]
+        except reference.ReferenceValueError:  # an inf or NaN reached the next step
+            return False
+    return bool(np.all(np.isfinite(costs)) and max(costs) <= 2 * costs[0] + 1e-12)
+
+
 @pytest.mark.parametrize("impl", IMPLS)
 @given(case=cases(**LIMITS), eta=learning_rates())
 def test_gradient_descent_agrees(impl, case, eta):
+    assume(stable(case.rounded("float32"), effective_eta(case.rounded("float32"), eta)))
     for dtype in ("float64", "float32"):
         c = case.rounded(dtype)
         lr = effective_eta(c, eta)
@@ -54,9 +69,4 @@ def test_gradient_descent_agrees(impl, case, eta):
                 raise
             if t == 0:
                 report.record("sgd_one_step", f"{impl} {mode}", examples=1, worst=worst[0])
-        ref_w, ref_b, _ = reference.train(*c.args(), eta=lr, epochs=STEPS)
-        drift = max(float(np.max(np.abs(a - b))) for a, b in zip(ref_w + ref_b, states[-1][0] + states[-1][1]))
-        report.record("sgd_trajectory_10", f"{impl} {mode}", examples=1, worst=max(worst),
-                      details={"largest |w(10) - reference w(10)| seen": max(
-                          drift, report.RESULTS.get(("sgd_trajectory_10", f"{impl} {mode}"), {})
-                          .get("details", {}).get("largest |w(10) - reference w(10)| seen", 0.0))})
+        report.record("sgd_trajectory_10", f"{impl} {mode}", examples=1, worst=max(worst))

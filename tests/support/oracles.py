@@ -111,13 +111,19 @@ def _torch_trajectory(case, eta, steps, dtype):
     x = torch.tensor(case.x, dtype=t_dtype, device=SETTINGS.device)
     y = torch.tensor(case.y, dtype=t_dtype, device=SETTINGS.device)
     opt = torch.optim.SGD(model.parameters(), lr=eta)
-    states = [tuple(_f64(p) for p in ta.from_sequential(model)[:2])]
+    linears = [m for m in model if isinstance(m, torch.nn.Linear)]
+
+    def state():
+        return ([lin.weight.detach().cpu().numpy().astype(np.float64) for lin in linears],
+                [lin.bias.detach().cpu().numpy().astype(np.float64) for lin in linears])
+
+    states = [state()]
     for _ in range(steps):
         opt.zero_grad()
         C = ((model(x) - y) ** 2).sum(dim=1).mean()  # the video's C: sum over outputs, mean over examples
         C.backward()
         opt.step()
-        states.append(tuple(_f64(p) for p in ta.from_sequential(model)[:2]))
+        states.append(state())
     return states
 
 
