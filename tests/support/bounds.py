@@ -14,7 +14,9 @@ a(l) = sigma(z(l))                     S Dz(l) + ulps u |a(l)|, S the largest |s
                                        Dz of z (relu: 1 if z + Dz > 0)
 dC/da(L) = 2(a(L) - y) / m             (2/m) Da(L) + g_3 |dC/da(L)|
 sigma'(z(l))                           |sigma''|max Dz + ulps u (sigmoid, tanh: absolute, this
-                                       is the saturation rule); relu: 1 where |z| <= 2 Dz
+                                       is the saturation rule); relu: 1 where |z| <= 2 Dz,
+                                       unless every term of z is an exact 0 (then z = 0
+                                       everywhere and relu'(0) = 0 is required)
 dC/dz(l) = dC/da(l) sigma'(z(l))       D(dC/da) S + (|dC/da| + D(dC/da)) D(sigma') + u |dC/dz|
 dC/dw(l) = dC/dz(l)^T a(l-1)           D(dC/dz)^T |a| + |dC/dz|^T Da + g_m |dC/dz|^T |a|
 dC/db(l) = sum over examples           sum D(dC/dz) + g_m sum |dC/dz|
@@ -53,11 +55,15 @@ def _slope_bound(name, z, dz):
     return np.minimum(sp + _SUP_SECOND[name] * dz, _MAX_SLOPE[name])
 
 
-def _slope_error(name, z, dz, tol: Tolerance):
-    """Bound on |framework sigma'(z~) - reference sigma'(z)| where |z~ - z| <= dz."""
+def _slope_error(name, z, dz, inexact, tol: Tolerance):
+    """Bound on |framework sigma'(z~) - reference sigma'(z)| where |z~ - z| <= dz.
+
+    `inexact`: where z has any nonzero term (a z whose every term is an exact 0, e.g.
+    a zero row of w, zero inputs and b = 0, is exactly 0 in every implementation).
+    """
     if name == "relu":
-        # the kink: within its own error of 0 either slope is legitimate
-        return (np.abs(z) <= tol.safety * dz).astype(np.float64) * (dz > 0)
+        # the kink: within its own error of 0 either slope is legitimate, unless z is exactly 0
+        return ((np.abs(z) <= tol.safety * dz) & inexact).astype(np.float64)
     if name == "identity":
         return np.zeros_like(z)
     return _SUP_SECOND[name] * dz + tol.act_ulps * tol.u + tol.floor
@@ -71,11 +77,13 @@ def error_bounds(weights, biases, activations, x, y, trace, tol: Tolerance) -> d
     u, um, fl = tol.u, tol.u_matmul, tol.floor
     L, m = len(weights), x.shape[0]
     aw = [np.abs(w) for w in weights]
-    Da, Dz = [np.zeros_like(x)], []
+    Da, Dz, inexact = [np.zeros_like(x)], [], []
     for i in range(L):
         n_in = weights[i].shape[1]
         absolute = np.abs(trace.a[i]) @ aw[i].T + np.abs(biases[i])
-        Dz.append(Da[i] @ aw[i].T + _gamma(n_in + 1, um) * absolute + (n_in + 1) * fl)
+        propagated = Da[i] @ aw[i].T
+        inexact.append((absolute + propagated) > 0)
+        Dz.append(propagated + _gamma(n_in + 1, um) * absolute + (n_in + 1) * fl)
         name = activations[i]
         S = _slope_bound(name, trace.z[i], Dz[i])
         extra = 0.0 if name in ("relu", "identity") else tol.act_ulps * u * np.abs(trace.a[i + 1]) + fl
@@ -88,7 +96,7 @@ def error_bounds(weights, biases, activations, x, y, trace, tol: Tolerance) -> d
     for i in range(L - 1, -1, -1):
         name = activations[i]
         S = _slope_bound(name, trace.z[i], Dz[i])
-        dS = _slope_error(name, trace.z[i], Dz[i], tol)
+        dS = _slope_error(name, trace.z[i], Dz[i], inexact[i], tol)
         g = np.abs(trace.dC_da[i + 1])
         dz = np.abs(trace.dC_dz[i])
         Ddz[i] = Dg[i + 1] * S + (g + Dg[i + 1]) * dS + u * dz + fl
