@@ -19,7 +19,7 @@ holds on every probe where you still differ from the reference.
 >>> from tests.kit.mistakes import half_cost_convention
 >>> case = Case([np.array([[2.0]])], [np.array([0.5])], ["identity"], np.array([[1.0]]), np.array([[3.0]]))
 >>> print(diagnose(case, half_cost_convention))  # doctest: +ELLIPSIS
-Your dC/dw and dC/db are all exactly half the reference's: the 1/2 cost convention? ... (01:32, 04:07).
+On this example and on generic networks like it, your dC/dw and dC/db are all exactly half ... (01:32, 04:07).
 It also equals the catalogued mistake 'half_cost_convention' ...
 """
 
@@ -152,16 +152,20 @@ def diagnose(case, yours_fn) -> str:
                      "w(l)'s (n_l, n_(l-1)): dC/dw(l)_jk has row j (layer l) and column k (layer l-1) like w_jk "
                      "(07:33): dC/dz(l)^T a(l-1), not a(l-1)^T dC/dz(l).")
     keys = _ratio_keys(ref0, yours0, m, n_L)
+    both = any(np.any(r != 0) for r in ref0[0])
     for args, ref, yours, differs in obs[1:]:
         if not differs:
             continue
         confirmed = _ratio_keys(ref, yours, args[3].shape[0], args[4].shape[1])
         keys = [k for k in keys if k in confirmed]
+        both = both or bool(confirmed and any(np.any(r != 0) for r in ref[0]))
     if keys:
-        both = any(np.any(r != 0) for r in ref0[0])
         what = "your dC/dw and dC/db are all" if both else "your dC/db (dC/dw are 0 here) are"
         text = " or ".join(RATIOS[k][2].format(m=m, n=n_L) for k in keys)
-        lines.append(f"{what[0].upper()}{what[1:]} exactly {text}.")
+        probed = any(differs for *_, differs in obs[1:])
+        sentence = f"{what} exactly {text}."
+        lines.append(f"On this example and on generic networks like it, {sentence}" if probed
+                     else sentence[0].upper() + sentence[1:])
     matches = [mk for mk in CATALOG.values()
                if all(_same(_call(mk.function, args), yours) for args, _, yours, _ in obs)]
     if not matches:  # too strict when a probe is odd for your code: fall back to the failing case alone
