@@ -43,9 +43,9 @@ class ImplSpec:
         if self.kind == "module":
             return f"from {self.target} import {self.function} as {alias}"
         return (
-            "import importlib.util\n"
+            "import importlib.util, sys\n"
             f"_spec = importlib.util.spec_from_file_location('backprop_under_test', {self.target!r})\n"
-            "_module = importlib.util.module_from_spec(_spec)\n"
+            "_module = sys.modules[_spec.name] = importlib.util.module_from_spec(_spec)\n"
             "_spec.loader.exec_module(_module)\n"
             f"{alias} = _module.{self.function}"
         )

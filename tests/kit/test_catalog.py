@@ -178,6 +178,18 @@ def test_the_message_and_reproduction():
     assert namespace["your_dw"][0].shape == (2, 2)
 
 
+def test_the_reproduction_of_a_file_spec_runs_on_its_own(tmp_path):
+    spec = parse("tests/kit/mistakes.py:sign_of_a_minus_y")
+    with pytest.raises(KitFailure) as info:
+        check(load(spec), CASE, spec=spec, frameworks=False)
+    script = tmp_path / "repro.py"
+    script.write_text(info.value.record["reproduction"])
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "dC/dw(1): differs" in proc.stdout and "reference [[" in proc.stdout
+
+
 def test_a_framework_convention_is_not_held_against_you():
     pytest.importorskip("torch")
     from adapters import torch_adapter
