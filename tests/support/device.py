@@ -90,6 +90,10 @@ def apply_precision(tf32: bool) -> dict:
         torch.backends.cudnn.allow_tf32 = bool(tf32)
         out["torch.backends.cuda.matmul.allow_tf32"] = torch.backends.cuda.matmul.allow_tf32
         out["torch.backends.cudnn.allow_tf32"] = torch.backends.cudnn.allow_tf32
+        for where, obj in (("torch.backends.cuda.matmul", torch.backends.cuda.matmul),
+                           ("torch.backends.cudnn", torch.backends.cudnn)):
+            if hasattr(obj, "fp32_precision"):  # the newer API, reported as it stands after the flags
+                out[f"{where}.fp32_precision"] = obj.fp32_precision
         getter = getattr(torch, "get_float32_matmul_precision", None)
         if getter is not None:
             out["torch float32 matmul precision"] = getter()

@@ -1,0 +1,161 @@
+"""--device / --allow-tf32 plumbing, exercised on the CPU with monkeypatched "GPU available" probes.
+
+The suite's cuda runs need a GPU (benchmarks/gpu_check.sh); everything that decides what
+runs where, and with which tolerance, is tested here without one.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tests.support import device, oracles, plugin
+from tests.support.tolerances import TOLERANCES, tolerance
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HAVE_TORCH, HAVE_JAX = oracles.availability("torch")[0], oracles.availability("jax")[0]
+
+
+@pytest.mark.parametrize("text, expected", [("cpu", "cpu"), ("CUDA", "cuda"), (" auto ", "auto")])
+def test_parse_device_accepts_the_three_choices(text, expected):
+    assert device.parse_device(text) == expected
+
+
+@pytest.mark.parametrize("text", ["gpu", "tpu", "", "cuda:0"])
+def test_parse_device_rejects_anything_else(text):
+    with pytest.raises(ValueError, match="--device must be one of cpu, cuda, auto"):
+        device.parse_device(text)
+
+
+def _pretend(monkeypatch, torch_gpu, jax_gpu, installed=("torch", "jax")):
+    monkeypatch.setattr(device, "torch_sees_gpu", lambda: torch_gpu)
+    monkeypatch.setattr(device, "jax_sees_gpu", lambda: jax_gpu)
+    real = oracles.availability
+    monkeypatch.setattr(oracles, "availability",
+                        lambda n: real(n) if n in installed else (False, f"{n} is not installed (pretend)"))
+
+
+@pytest.mark.parametrize("torch_gpu, jax_gpu, expected", [
+    (True, True, "cuda"), (True, False, "cpu"), (False, True, "cpu"), (False, False, "cpu")])
+def test_auto_is_cuda_only_when_both_frameworks_see_a_gpu(monkeypatch, torch_gpu, jax_gpu, expected):
+    _pretend(monkeypatch, torch_gpu, jax_gpu)
+    assert device.resolve_device("auto") == expected
+    assert device.resolve_device("cpu") == "cpu" and device.resolve_device("cuda") == "cuda"
+
+
+def test_auto_counts_only_installed_frameworks(monkeypatch):
+    _pretend(monkeypatch, False, True, installed=("jax",))
+    assert device.resolve_device("auto") == "cuda"
+    _pretend(monkeypatch, True, True, installed=())
+    assert device.resolve_device("auto") == "cpu"
+
+
+def test_cuda_without_a_gpu_gives_a_visible_skip_reason(monkeypatch):
+    _pretend(monkeypatch, False, True)
+    assert "torch sees no GPU" in device.missing_gpu("cuda", "torch")
+    assert device.missing_gpu("cuda", "jax") is None and device.missing_gpu("cpu", "torch") is None
+    monkeypatch.setattr(oracles.SETTINGS, "device", "cuda")
+    assert "--device=cuda but torch sees no GPU" in plugin.skip_reason("torch")
+    assert plugin.skip_reason("jax") is None or not HAVE_JAX
+
+
+def test_missing_framework_reason_says_how_to_install(monkeypatch):
+    _pretend(monkeypatch, False, False, installed=("jax",))
+    assert "torch is not installed" in plugin.skip_reason("torch")
+
+
+@pytest.mark.parametrize("tf32", [False, True])
+def test_header_names_device_gpu_and_precision(monkeypatch, tf32):
+    _pretend(monkeypatch, True, True)
+    monkeypatch.setattr(device, "gpu_model", lambda: "NVIDIA H100 80GB HBM3")
+    precision = {"jax matmul precision": "DEFAULT (TF32 on GPU)" if tf32 else "HIGHEST",
+                 "torch.backends.cuda.matmul.allow_tf32": tf32, "torch.backends.cudnn.allow_tf32": tf32}
+    text = "\n".join(device.header_lines(device.environment("cuda", tf32, precision)))
+    assert "conformance device: cuda (GPU: NVIDIA H100 80GB HBM3)" in text
+    assert f"torch.backends.cuda.matmul.allow_tf32 = {tf32}" in text
+    assert f"torch.backends.cudnn.allow_tf32 = {tf32}" in text
+    assert ("DEFAULT (TF32 on GPU)" if tf32 else "HIGHEST") in text
+    assert ("TF32 allowed" if tf32 else "full float32") in text
+    assert f"float32 -> {'float32-tf32' if tf32 else 'float32'!r}" in text and "float64 -> 'float64'" in text
+    assert "numpy" in text and "jax x64" in text
+
+
+def test_cpu_header_says_no_gpu():
+    text = "\n".join(device.header_lines(device.environment("cpu", False, device.apply_precision(False))))
+    assert "conformance device: cpu (GPU: none (cpu))" in text
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="torch is not installed")
+def test_apply_precision_sets_torch_tf32_flags():
+    import torch
+
+    before = (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32)
+    try:
+        on = device.apply_precision(True)
+        assert torch.backends.cuda.matmul.allow_tf32 and torch.backends.cudnn.allow_tf32
+        assert on["torch.backends.cuda.matmul.allow_tf32"] is True and on["jax matmul precision"].startswith("DEFAULT")
+        off = device.apply_precision(False)
+        assert not torch.backends.cuda.matmul.allow_tf32 and not torch.backends.cudnn.allow_tf32
+        assert off["jax matmul precision"] == "HIGHEST"
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = before
+
+
+def test_tf32_selects_its_tolerance_row_for_float32_only():
+    assert device.tolerance_rows(False) == {"float64": "float64", "float32": "float32"}
+    assert device.tolerance_rows(True) == {"float64": "float64", "float32": "float32-tf32"}
+    assert tolerance("float32", tf32=True) is TOLERANCES["float32-tf32"]
+    assert tolerance("float64", tf32=True) is TOLERANCES["float64"]
+
+
+def test_oracle_names_map_devices_and_precision():
+    assert oracles.jax_device("cuda") == "gpu" and oracles.jax_device("cpu") == "cpu"
+    assert oracles.jax_precision(True) == "default" and oracles.jax_precision(False) == "highest"
+
+
+@pytest.mark.skipif(not HAVE_JAX, reason="jax is not installed")
+def test_jax_adapter_precision_keyword():
+    from adapters import jax_adapter as ja
+    from reference.errors import ReferenceValueError
+
+    net = ([np.array([[2.0]])], [np.array([0.5])], ["identity"], np.array([[1.0]]), np.array([[3.0]]))
+    for p in ("highest", "high", "default"):
+        assert ja.backprop(*net, precision=p)[0][0][0, 0] == -1.0
+    with pytest.raises(ReferenceValueError, match="precision must be one of"):
+        ja.backprop(*net, precision="fastest")
+
+
+@pytest.mark.parametrize("impl", oracles.IMPLEMENTATIONS)
+def test_one_case_on_cuda(impl, monkeypatch):
+    """The real thing, where a GPU is lent: one drawn-like case on cuda, float32 and float64."""
+    reason = plugin.skip_reason(impl) or device.missing_gpu("cuda", impl)
+    if reason:
+        pytest.skip(reason)
+    from tests.support.assertions import assert_trace_agrees
+    from tests.test_conformance_meta import _case
+
+    monkeypatch.setattr(oracles.SETTINGS, "device", "cuda")
+    for dtype in ("float64", "float32"):
+        c = _case().rounded(dtype)
+        tol = tolerance(dtype, tf32=oracles.SETTINGS.tf32)
+        assert_trace_agrees(c, dtype, tol, dtype, impl, oracles.trace(impl, c, dtype))
+
+
+def test_command_line_cuda_without_gpu_skips_with_reasons_and_header():
+    if device.torch_sees_gpu() or device.jax_sees_gpu():
+        pytest.skip("a GPU is here: the no-GPU path is not what this machine can show")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", "--device=cuda", "--allow-tf32",
+         "--hypothesis-profile=dev", "tests/test_conformance_roundtrip.py"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert "conformance device: cuda" in out and "TF32 allowed" in out, out
+    assert "sees no GPU" in out or "not installed" in out, out
+    bad = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--device=tpu", "--co", "-q"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 4 and "--device must be one of cpu, cuda, auto" in bad.stderr + bad.stdout
