@@ -158,3 +158,27 @@ def test_command_line_cuda_without_gpu_skips_with_reasons_and_header():
     bad = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--device=tpu", "--co", "-q"],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 4 and "--device must be one of cpu, cuda, auto" in bad.stderr + bad.stdout
+
+
+def test_gpu_check_dry_run_finds_the_tools_and_prints_its_plan(tmp_path):
+    env = dict(os.environ, PYTHON=sys.executable, OUT=str(tmp_path))
+    proc = subprocess.run(["bash", os.path.join(ROOT, "benchmarks", "gpu_check.sh"), "--dry-run"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    for part in ("== what is installed", "numpy: ", "torch: ", "jax: ", "--device=cuda", "--allow-tf32",
+                 "--conformance-report=", "4096,4096,4096,4096,10 --batch 4096"):
+        assert part in out, (part, out)
+
+
+def test_conformance_speed_benchmark_runs(capsys):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("conformance_speed",
+                                                  os.path.join(ROOT, "benchmarks", "conformance_speed.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.main(["--no-pytest", "--cases", "20", "--unpadded", "1"]) == 0
+    assert mod.main(["--large", "8,8,8,2", "--batch", "4", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "reference (numpy)" in out and "cases/s" in out and "large network 8-8-8-2" in out
