@@ -52,9 +52,10 @@ def _literal(a) -> str:
     return f"np.array({np.asarray(a, np.float64).tolist()!r})"
 
 
-def reproducer(case, dtype, *, step: tuple | None = None) -> str:
+def reproducer(case, dtype, *, step: tuple | None = None, entry: tuple | None = None) -> str:
     """A runnable snippet: builds the case's arrays and calls the reference and the adapters.
 
+    ``entry=(field, index, at)`` prints that entry (e.g. ``dC_dw[1][(1, 0)]``) from each;
     ``step=(eta, t)`` makes it a one-step gradient-descent reproduction instead.
     """
     dt = np.dtype(dtype).name
@@ -68,13 +69,18 @@ def reproducer(case, dtype, *, step: tuple | None = None) -> str:
         f"y = {_literal(case.y)}",
     ]
     if step is None:
+        if entry is None or entry[0] == "C":
+            show = "{}.C"
+        else:
+            field, index, at = entry
+            show = "{}." + f"{field}[{index}][{tuple(int(i) for i in at)!r}]"
         lines += [
             "ref = reference.backprop_trace(weights, biases, activations, x, y)  # float64",
             "try:",
             "    import torch",
             "    from adapters import torch_adapter",
             f"    th = torch_adapter.backprop_trace(weights, biases, activations, x, y, dtype=torch.{dt})",
-            "    print('torch', th.C, th.dC_dw)",
+            "    print('torch    ', " + show.format("th") + ")",
             "except ImportError:",
             "    pass",
             "try:",
@@ -82,10 +88,10 @@ def reproducer(case, dtype, *, step: tuple | None = None) -> str:
             "    jax.config.update('jax_enable_x64', True)",
             "    from adapters import jax_adapter",
             f"    jx = jax_adapter.backprop_trace(weights, biases, activations, x, y, dtype=np.{dt})",
-            "    print('jax', jx.C, jx.dC_dw)",
+            "    print('jax      ', " + show.format("jx") + ")",
             "except ImportError:",
             "    pass",
-            "print('reference', ref.C, ref.dC_dw)",
+            "print('reference', " + show.format("ref") + ")",
         ]
     else:
         eta, t = step
@@ -174,6 +180,7 @@ def assert_trace_agrees(case, dtype, tol: Tolerance, mode: str, checked: str, th
     float32).  `others` ({name: Trace, None or a callable giving one}) are shown side by
     side in a failure.
     """
+    __tracebackhide__ = True  # pytest: the message says it all
     ref = reference.backprop_trace(*case.args()) if ref is None else ref
     bounds = error_bounds(*case.args(), ref, tol)
     worst = 0.0
@@ -197,7 +204,7 @@ def assert_trace_agrees(case, dtype, tol: Tolerance, mode: str, checked: str, th
             raise ConformanceError(failure_message(
                 what=name, case=case, dtype=dtype, tol=tol, mode=mode, checked=checked, ref_value=r[at],
                 values=values, allowed=float(tol.atol + tol.safety * b[at]), excess=top, bound=float(b[at]),
-                snippet=reproducer(case, dtype)))
+                snippet=reproducer(case, dtype, entry=(field, index, at))))
     return worst
 
 
@@ -208,6 +215,7 @@ def assert_step_agrees(case, eta, dtype, tol: Tolerance, mode: str, checked: str
     `after` = (weights, biases) the framework reached; compared with
     ``reference.step(case, reference.backprop(case), eta)`` within the step bound.
     """
+    __tracebackhide__ = True
     ref = reference.backprop_trace(*case.args())
     bounds = error_bounds(*case.args(), ref, tol)
     w1, b1 = reference.step(case.weights, case.biases, ref.dC_dw, ref.dC_db, eta)
