@@ -40,6 +40,10 @@ def _case(**kw):
 # and z(1) = 2 - 2 = 0 by cancellation in row 1 (rounding could move it: either slope passes)
 KINK = Case([np.array([[1.0, -1.0], [0.5, 0.0]]), np.array([[1.0, 2.0]])], [np.zeros(2), np.array([0.3])],
             ["relu", "identity"], np.array([[0.0, 0.0], [2.0, 2.0], [3.0, 1.0], [-1.0, 0.0]]), np.ones((4, 1)))
+# found by the thorough profile: z = 2^-126 - 60 + 60 is 0 in numpy's order and 2^-126 in torch's
+# (which is right): relu' is 0 in one and 1 in the other; the kink rule allows both
+CANCELLED_KINK = Case([np.array([[2.0**-126, 0.0, -60.0, 0.0, 60.0]])], [np.zeros(1)], ["relu"], np.ones((1, 5)),
+                      np.ones((1, 1)))
 # z(1) = 60, -45, 20: saturated sigmoids
 SATURATED = Case([np.array([[60.0], [-45.0], [20.0]]), np.array([[1.5, -2.0, 0.7]])], [np.zeros(3), np.array([-0.2])],
                  ["sigmoid", "identity"], np.array([[1.0], [-0.9], [1.2]]), np.zeros((3, 1)))
@@ -99,7 +103,8 @@ def test_the_correct_mutant_is_the_reference():
 @needs_framework
 @pytest.mark.parametrize("impl", AVAILABLE)
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("case", [SATURATED, KINK], ids=["saturated sigmoid", "relu kink"])
+@pytest.mark.parametrize("case", [SATURATED, KINK, CANCELLED_KINK],
+                         ids=["saturated sigmoid", "relu kink", "relu kink by cancellation"])
 def test_known_edges_pass(impl, dtype, case):
     c = case.rounded(dtype)
     assert_trace_agrees(c, dtype, tolerance(dtype), dtype, impl, oracles.trace(impl, c, dtype))
