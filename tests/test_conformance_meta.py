@@ -191,3 +191,17 @@ def test_tf32_row_is_derived_from_a_10_bit_mantissa():
     assert t is TOLERANCES["float32-tf32"] and f is TOLERANCES["float32"]
     assert tolerance("float64", tf32=True) is TOLERANCES["float64"]  # float64 never goes through TF32
     assert t.u_matmul == pytest.approx(2 * 2.0**-11 + 2.0**-24) and f.u_matmul == pytest.approx(2.0**-24, rel=1e-8)
+
+
+@needs_framework
+@pytest.mark.parametrize("impl", AVAILABLE)
+def test_subnormal_weights_flushed_by_xla_are_within_the_bound(impl):
+    """Found by the thorough profile (seed 2): jax reads w(1) = -1.1e-308 as 0, so z(2) = 0 and relu' = 0."""
+    case = Case([np.array([[-1.1125369292536007e-308]]), np.array([[1.0]])], [np.zeros(1), np.zeros(1)],
+                ["identity", "relu"], np.array([[-60.0]]), np.array([[1.0]]))
+    for dtype in ("float64", "float32"):
+        c = case.rounded(dtype)
+        assert_trace_agrees(c, dtype, tolerance(dtype), dtype, impl, oracles.trace(impl, c, dtype))
+        after = oracles.trajectory(impl, c, 0.0008333333535119891, 1, dtype)[1]
+        from tests.support.assertions import assert_step_agrees
+        assert_step_agrees(c, 0.0008333333535119891, dtype, tolerance(dtype), dtype, impl, after, 0)

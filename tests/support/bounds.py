@@ -24,8 +24,11 @@ dC/da(l-1) = dC/dz(l) w(l)             D(dC/dz) |w| + g_n |dC/dz| |w|
 C = (1/m) sum (a(L) - y)^2             (2/m) sum |a(L) - y| Da(L) + g_{m n_L + 3} C
 =====================================  =====================================================
 
-plus ``floor`` per operation for underflow.  Inputs are the same on both sides (the
-float32 comparison rounds the case to float32 first), so Da(0) = 0.
+plus ``floor`` per operation for underflow, plus every term with a subnormal factor
+(XLA on the CPU treats subnormal *inputs* as 0, in float64 too: the thorough profile
+found w(1) = -1.1e-308 read as 0 by jax, turning relu'(6.7e-307) = 1 into relu'(0) = 0).
+Inputs are the same on both sides (the float32 comparison rounds the case to float32
+first), so Da(0) = 0.
 """
 
 from __future__ import annotations
@@ -69,6 +72,12 @@ def _slope_error(name, z, dz, inexact, tol: Tolerance):
     return _SUP_SECOND[name] * dz + tol.act_ulps * tol.u + tol.floor
 
 
+def _sub(a, tiny):
+    """|a| where it is subnormal (below the smallest normal `tiny`), else 0: what flushing may drop."""
+    a = np.abs(a)
+    return np.where(a < tiny, a, 0.0)
+
+
 def error_bounds(weights, biases, activations, x, y, trace, tol: Tolerance) -> dict:
     """{"C", "z", "a", "dC_dz", "dC_da", "dC_dw", "dC_db"}: bounds shaped like `trace`'s fields.
 
@@ -83,7 +92,9 @@ def error_bounds(weights, biases, activations, x, y, trace, tol: Tolerance) -> d
         absolute = np.abs(trace.a[i]) @ aw[i].T + np.abs(biases[i])
         propagated = Da[i] @ aw[i].T
         inexact.append((absolute + propagated) > 0)
-        Dz.append(propagated + _gamma(n_in + 1, um) * absolute + (n_in + 1) * fl)
+        # XLA on the CPU reads subnormal inputs as 0 (float32 *and* float64): drop their terms
+        daz = _sub(trace.a[i], fl) @ aw[i].T + np.abs(trace.a[i]) @ _sub(weights[i], fl).T + _sub(biases[i], fl)
+        Dz.append(propagated + _gamma(n_in + 1, um) * absolute + daz + (n_in + 1) * fl)
         name = activations[i]
         S = _slope_bound(name, trace.z[i], Dz[i])
         extra = 0.0 if name in ("relu", "identity") else tol.act_ulps * u * np.abs(trace.a[i + 1]) + fl
@@ -101,17 +112,21 @@ def error_bounds(weights, biases, activations, x, y, trace, tol: Tolerance) -> d
         dz = np.abs(trace.dC_dz[i])
         Ddz[i] = Dg[i + 1] * S + (g + Dg[i + 1]) * dS + u * dz + fl
         a_prev = np.abs(trace.a[i])
-        Ddw[i] = Ddz[i].T @ a_prev + dz.T @ Da[i] + _gamma(m, um) * (dz.T @ a_prev) + m * fl
-        Ddb[i] = Ddz[i].sum(axis=0) + _gamma(m, u) * dz.sum(axis=0) + m * fl
+        sub_dz = _sub(trace.dC_dz[i], fl)
+        Ddw[i] = (Ddz[i].T @ a_prev + dz.T @ Da[i] + _gamma(m, um) * (dz.T @ a_prev)
+                  + dz.T @ _sub(trace.a[i], fl) + sub_dz.T @ a_prev + m * fl)
+        Ddb[i] = Ddz[i].sum(axis=0) + _gamma(m, u) * dz.sum(axis=0) + sub_dz.sum(axis=0) + m * fl
         n_out = weights[i].shape[0]
-        Dg[i] = Ddz[i] @ aw[i] + _gamma(n_out, um) * (dz @ aw[i]) + n_out * fl
+        Dg[i] = (Ddz[i] @ aw[i] + _gamma(n_out, um) * (dz @ aw[i]) + dz @ _sub(weights[i], fl) + sub_dz @ aw[i]
+                 + n_out * fl)
     return {"C": DC, "z": Dz, "a": Da, "dC_dz": Ddz, "dC_da": Dg, "dC_dw": Ddw, "dC_db": Ddb}
 
 
 def step_bounds(weights, biases, dC_dw, dC_db, eta, grad_bounds, tol: Tolerance):
     """Bounds on w - eta dC/dw and b - eta dC/db given bounds on the gradients."""
-    Dw = [eta * D + tol.u * (np.abs(w) + 2 * eta * np.abs(g)) + tol.floor
+    fl = tol.floor
+    Dw = [eta * D + tol.u * (np.abs(w) + 2 * eta * np.abs(g)) + _sub(w, fl) + eta * _sub(g, fl) + fl
           for w, g, D in zip(weights, dC_dw, grad_bounds["dC_dw"])]
-    Db = [eta * D + tol.u * (np.abs(b) + 2 * eta * np.abs(g)) + tol.floor
+    Db = [eta * D + tol.u * (np.abs(b) + 2 * eta * np.abs(g)) + _sub(b, fl) + eta * _sub(g, fl) + fl
           for b, g, D in zip(biases, dC_db, grad_bounds["dC_db"])]
     return Dw, Db
