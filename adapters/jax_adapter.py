@@ -40,8 +40,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from reference import Trace
-from reference.descent import _check_eta
-from reference.errors import ReferenceTypeError, ReferenceValueError, check_dtype, check_examples, check_network
+from reference.errors import ReferenceTypeError, ReferenceValueError, check_dtype, check_eta, check_examples, check_network
 
 from . import _jax_core
 from ._jax_core import CODES
@@ -246,7 +245,7 @@ def sgd_step(weights, biases, activations, x, y, eta, *, dtype=np.float64, devic
     Keywords as :func:`backprop`; call it in a loop for a trajectory (with `pad_to` fixed,
     every step reuses one compilation).
     """
-    eta = _check_eta(eta)
+    eta = check_eta(eta)
     args, sizes, _, dt = _prepare(weights, biases, activations, x, y, dtype, device, pad_to)
     new_ws, new_bs = jax.device_get(_jax_core.sgd(*args, np.asarray(eta, dt), precision=_precision(precision)))
     L = len(sizes) - 1

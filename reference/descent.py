@@ -5,20 +5,13 @@ Both functions return new parameter lists and leave the caller's alone.
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
 
 from .backprop import backprop, forward
 from .cost import cost
-from .errors import ReferenceValueError, as_real_array, check_examples, check_network
-
-
-def _check_eta(eta):
-    if not isinstance(eta, numbers.Real) or not math.isfinite(eta) or eta <= 0:
-        raise ReferenceValueError(f"eta (the learning rate) must be a finite number > 0, got {eta!r}")
-    return float(eta)
+from .errors import ReferenceValueError, as_real_array, check_eta, check_examples, check_network
 
 
 def step(weights, biases, dC_dw, dC_db, eta: float):
@@ -30,7 +23,7 @@ def step(weights, biases, dC_dw, dC_db, eta: float):
     >>> w, b
     ([array([[0.8]])], [array([0.1])])
     """
-    eta = _check_eta(eta)
+    eta = check_eta(eta)
     ws, bs, _ = check_network(weights, biases, ["identity"] * len(weights))
     if len(dC_dw) != len(ws) or len(dC_db) != len(bs):
         raise ReferenceValueError(
@@ -58,7 +51,7 @@ def train(weights, biases, activations, x, y, *, eta: float, epochs: int,
     step, so len(costs) == epochs + 1.  ``on_step(weights, biases, xb, yb,
     dC_dw, dC_db)``, if given, sees every step's gradients before the step.
     """
-    eta = _check_eta(eta)
+    eta = check_eta(eta)
     ws, bs, names = check_network(weights, biases, activations)
     ws, bs = [w.copy() for w in ws], [b.copy() for b in bs]  # returned even after 0 epochs: never the caller's
     x, y = check_examples(x, y, ws)

@@ -19,6 +19,9 @@ caller's when no conversion was needed).
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 
 from .activations import SIGMA
@@ -41,6 +44,13 @@ def check_dtype(dtype) -> np.dtype:
     if dt not in [np.dtype(d) for d in _ALLOWED_DTYPES]:
         raise ReferenceTypeError(f"dtype must be float64 or float32, got {dt}")
     return dt
+
+
+def check_eta(eta) -> float:
+    """The learning rate eta of a gradient-descent step [09:23]: a finite number > 0."""
+    if not isinstance(eta, numbers.Real) or not math.isfinite(eta) or eta <= 0:
+        raise ReferenceValueError(f"eta (the learning rate) must be a finite number > 0, got {eta!r}")
+    return float(eta)
 
 
 def as_real_array(value, name: str, expected: tuple, dtype=np.float64) -> np.ndarray:
