@@ -40,7 +40,14 @@ import jax.numpy as jnp
 import numpy as np
 
 from reference import Trace
-from reference.errors import ReferenceTypeError, ReferenceValueError, check_dtype, check_eta, check_examples, check_network
+from reference.errors import (
+    ReferenceTypeError,
+    ReferenceValueError,
+    check_dtype,
+    check_eta,
+    check_examples,
+    check_network,
+)
 
 from . import _jax_core
 from ._jax_core import CODES
