@@ -29,31 +29,35 @@ import numpy as np
 
 
 def sigmoid(z):
-    """sigma(z) = 1 / (1 + e^-z), computed from e^-|z| so it never overflows."""
-    e = np.exp(-np.abs(z))  # in (0, 1]: underflows to 0 quietly, never overflows
-    return np.where(z >= 0, 1.0, e) / (1.0 + e)
+    """sigma(z) = 1 / (1 + e^-z) = e^min(z, 0) / (1 + e^-|z|), which never overflows.
+
+    e = e^-|z| is in (0, 1]: it underflows quietly and never overflows.  The numerator
+    e^min(z, 0) is e where z < 0 and 1 where z >= 0, that is max(e, z >= 0) since e <= 1
+    (the same bits as np.where(z >= 0, 1, e), several times faster on mixed signs).
+    """
+    e = np.exp(-np.abs(z))
+    return np.maximum(e, z >= 0) / (1.0 + e)
 
 
 def sigmoid_prime(z):
-    """sigma'(z) = sigma(z) * sigma(-z) = e^-|z| / (1 + e^-|z|)^2."""
+    """sigma'(z) = sigma(z) * sigma(-z) = e^-|z| / (1 + e^-|z|)^2, exact in saturation."""
     e = np.exp(-np.abs(z))
     return e / (1.0 + e) ** 2
 
 
 def sigmoid_and_prime(z):
-    """(sigma(z), sigma'(z)) from one e^-|z|: the same bits as :func:`sigmoid` and :func:`sigmoid_prime`.
+    """(sigma(z), sigma'(z)) sharing one e^-|z|: the same bits as the two functions above.
 
-    sigma = where(z >= 0, 1, e) / (1 + e) and sigma' = e / (1 + e)^2 with e = e^-|z|, as above;
-    only the exp, the 1 + e and the temporaries are shared (written in place).
+    The backward pass's hot path, so it works in place: fewer temporaries of z's size.
     """
     e = np.abs(z)
     np.negative(e, out=e)
-    np.exp(e, out=e)  # e^-|z|
+    np.exp(e, out=e)  # e = e^-|z|
     d = e + 1.0  # 1 + e
-    s = np.where(z >= 0, 1.0, e)
-    np.divide(s, d, out=s)
+    s = np.maximum(e, z >= 0)
+    np.divide(s, d, out=s)  # sigma = e^min(z, 0) / (1 + e)
     np.multiply(d, d, out=d)  # (1 + e)^2: numpy's ** 2 is this same single product
-    np.divide(e, d, out=d)
+    np.divide(e, d, out=d)  # sigma' = e / (1 + e)^2
     return s, d
 
 
