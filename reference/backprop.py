@@ -45,9 +45,11 @@ def _forward(weights, biases, activations, x, want_prime=True):
     z, a, sigma_prime = [], [x], []
     for w, b, name in zip(weights, biases, activations):
         # z(l) = w(l) a(l-1) + b(l)  [02:01]; rows are examples, so a(l-1) @ w(l).T
-        z.append(a[-1] @ w.T + b)
+        z_l = a[-1] @ w.T
+        z_l += b  # in place: one temporary of size (m, n_l) fewer
+        z.append(z_l)
         # a(l) = sigma(z(l))  [02:01], and sigma'(z(l)), kept for the backward pass  [04:27]
-        a_l, sigma_prime_l = sigma_and_prime(name, z[-1]) if want_prime else (SIGMA[name][0](z[-1]), None)
+        a_l, sigma_prime_l = sigma_and_prime(name, z_l) if want_prime else (SIGMA[name][0](z_l), None)
         a.append(a_l)
         sigma_prime.append(sigma_prime_l)
     return z, a, sigma_prime
@@ -67,7 +69,7 @@ def _backward(weights, sigma_prime, a, y, down_to_input):
     for l in range(L, 0, -1):
         i = l - 1  # list index of layer l
         # dC/dz(l) = dC/da(l) * da(l)/dz(l), with da(l)/dz(l) = sigma'(z(l))  [04:27]
-        dC_dz[i] = dC_da[l] * sigma_prime[i]
+        dC_dz[i] = np.multiply(dC_da[l], sigma_prime[i], out=sigma_prime[i])  # in place: sigma' is used once
         # dC/dw(l)_jk = dC/dz(l)_j * dz(l)_j/dw(l)_jk = dC/dz(l)_j * a(l-1)_k  [03:45, 04:37, 08:15]
         # dC/dz.T @ a(l-1) also sums over the m examples: C is their average
         # and the 1/m is already inside dC/da(L).
