@@ -27,7 +27,7 @@ import numpy as np
 
 from .activations import SIGMA, sigma_and_prime
 from .cost import cost, dC_da_L
-from .errors import check_dtype, check_examples, check_network
+from .errors import check_dtype, check_examples, check_network, overflow_is_an_error
 
 
 def forward(weights, biases, activations, x):
@@ -99,8 +99,9 @@ def backprop(weights, biases, activations, x, y, *, dtype=np.float64):
     dtype = check_dtype(dtype)
     ws, bs, names = check_network(weights, biases, activations, dtype)
     x, y = check_examples(x, y, ws, dtype)
-    _, a, sigma_prime = _forward(ws, bs, names, x)
-    _, _, dC_dw, dC_db = _backward(ws, sigma_prime, a, y, down_to_input=False)
+    with overflow_is_an_error("backprop"):
+        _, a, sigma_prime = _forward(ws, bs, names, x)
+        _, _, dC_dw, dC_db = _backward(ws, sigma_prime, a, y, down_to_input=False)
     return dC_dw, dC_db
 
 
@@ -133,6 +134,8 @@ def backprop_trace(weights, biases, activations, x, y, *, dtype=np.float64) -> T
     dtype = check_dtype(dtype)
     ws, bs, names = check_network(weights, biases, activations, dtype)
     x, y = check_examples(x, y, ws, dtype)
-    z, a, sigma_prime = _forward(ws, bs, names, x.copy())  # a[0] is handed back: a copy, never the caller's x
-    dC_dz, dC_da, dC_dw, dC_db = _backward(ws, sigma_prime, a, y, down_to_input=True)
-    return Trace(z=z, a=a, dC_dz=dC_dz, dC_da=dC_da, dC_dw=dC_dw, dC_db=dC_db, C=cost(a[-1], y))
+    with overflow_is_an_error("backprop_trace"):
+        z, a, sigma_prime = _forward(ws, bs, names, x.copy())  # a[0] is handed back: a copy, never the caller's x
+        dC_dz, dC_da, dC_dw, dC_db = _backward(ws, sigma_prime, a, y, down_to_input=True)
+        C = cost(a[-1], y)
+    return Trace(z=z, a=a, dC_dz=dC_dz, dC_da=dC_da, dC_dw=dC_dw, dC_db=dC_db, C=C)

@@ -11,7 +11,7 @@ import numpy as np
 
 from .backprop import backprop, forward
 from .cost import cost
-from .errors import ReferenceValueError, as_real_array, check_eta, check_examples, check_network
+from .errors import ReferenceValueError, as_real_array, check_eta, check_examples, check_network, overflow_is_an_error
 
 
 def step(weights, biases, dC_dw, dC_db, eta: float):
@@ -38,7 +38,8 @@ def step(weights, biases, dC_dw, dC_db, eta: float):
                 f"dC_dw[{i}] / dC_db[{i}] have shapes {gw[i].shape} / {gb[i].shape}, "
                 f"expected {w.shape} / {b.shape} like w({i + 1}) / b({i + 1})"
             )
-    return [w - eta * g for w, g in zip(ws, gw)], [b - eta * h for b, h in zip(bs, gb)]
+    with overflow_is_an_error("step"):
+        return [w - eta * g for w, g in zip(ws, gw)], [b - eta * h for b, h in zip(bs, gb)]
 
 
 def train(weights, biases, activations, x, y, *, eta: float, epochs: int,
@@ -62,7 +63,8 @@ def train(weights, biases, activations, x, y, *, eta: float, epochs: int,
     if not isinstance(batch_size, numbers.Integral) or not 1 <= batch_size <= m:
         raise ReferenceValueError(f"batch_size must be a whole number from 1 to m = {m}, got {batch_size!r}")
     rng = np.random.default_rng(seed)
-    costs = [cost(forward(ws, bs, names, x)[1][-1], y)]
+    with overflow_is_an_error("train"):
+        costs = [cost(forward(ws, bs, names, x)[1][-1], y)]
     for _ in range(epochs):
         order = rng.permutation(m)
         for start in range(0, m, batch_size):
@@ -71,5 +73,6 @@ def train(weights, biases, activations, x, y, *, eta: float, epochs: int,
             if on_step is not None:
                 on_step(ws, bs, x[rows], y[rows], dC_dw, dC_db)
             ws, bs = step(ws, bs, dC_dw, dC_db, eta)
-        costs.append(cost(forward(ws, bs, names, x)[1][-1], y))
+        with overflow_is_an_error(f"train (after epoch {len(costs)})"):
+            costs.append(cost(forward(ws, bs, names, x)[1][-1], y))
     return ws, bs, costs

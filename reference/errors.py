@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -40,7 +41,10 @@ _ALLOWED_DTYPES = (np.float64, np.float32)
 
 def check_dtype(dtype) -> np.dtype:
     """The compute dtype: float64 (default) or, on request, float32."""
-    dt = np.dtype(dtype)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise ReferenceTypeError(f"dtype must be float64 or float32, got {dtype!r}") from None
     if dt not in [np.dtype(d) for d in _ALLOWED_DTYPES]:
         raise ReferenceTypeError(f"dtype must be float64 or float32, got {dt}")
     return dt
@@ -51,6 +55,23 @@ def check_eta(eta) -> float:
     if not isinstance(eta, numbers.Real) or not math.isfinite(eta) or eta <= 0:
         raise ReferenceValueError(f"eta (the learning rate) must be a finite number > 0, got {eta!r}")
     return float(eta)
+
+
+@contextmanager
+def overflow_is_an_error(what: str):
+    """Turn a float overflow inside the block into a ReferenceValueError naming `what`.
+
+    Every input is finite, but a product of large ones (z = w a + b, a gradient, a step)
+    can still exceed the largest float; numpy would warn and carry inf on silently.
+    """
+    try:
+        with np.errstate(over="raise"):
+            yield
+    except FloatingPointError as exc:
+        raise ReferenceValueError(
+            f"{what} overflowed ({exc}): a value grew beyond the largest float; "
+            "the parameters, inputs or eta are too large"
+        ) from None
 
 
 def as_real_array(value, name: str, expected: tuple, dtype=np.float64) -> np.ndarray:
@@ -68,7 +89,8 @@ def as_real_array(value, name: str, expected: tuple, dtype=np.float64) -> np.nda
     if not np.isfinite(out).all():
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(out))[0])
         what = "NaN" if np.isnan(out[bad]) else "inf"
-        raise ReferenceValueError(f"{name} holds {what} at index {list(bad)}: every value must be finite")
+        where = f" at index {list(bad)}" if bad else ""
+        raise ReferenceValueError(f"{name} holds {what}{where}: every value must be finite")
     return out
 
 
@@ -95,7 +117,16 @@ def _convert(value, name, expected, dtype):
         if name in ("x", "y") and arr.ndim == 1:
             hint += f"; for a single example use {name}.reshape(1, -1)"
         raise ReferenceValueError(f"{name} must be {ndim}-D {expected}, got shape {arr.shape}{hint}")
-    return np.asarray(arr, dtype=dtype)  # a view when no conversion is needed: never written to
+    with np.errstate(over="ignore"):  # float64 -> float32 on request: too-large values become inf
+        out = np.asarray(arr, dtype=dtype)  # a view when no conversion is needed: never written to
+    if kind == "f" and out.dtype.itemsize < arr.dtype.itemsize and np.isfinite(arr).all() \
+            and not np.isfinite(out).all():
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(out))[0])
+        raise ReferenceValueError(
+            f"{name} holds {float(arr[bad]):g} at index {list(bad)}, beyond the largest {out.dtype} "
+            f"({np.finfo(out.dtype).max:.3g}): it cannot be computed in {out.dtype}"
+        )
+    return out
 
 
 def check_network(weights, biases, activations, dtype=np.float64):

@@ -136,3 +136,30 @@ def test_init_network_refuses_bad_sizes(sizes, message):
 def test_chain_refuses_arrays_for_x_and_y():
     with pytest.raises(ReferenceValueError, match="x and y must be single numbers"):
         chain_backprop([1.0], [0.0], ["sigmoid"], [1.0, 2.0], 0.0)
+
+
+def test_dtype_that_is_not_a_dtype_is_refused_with_our_error():
+    with pytest.raises(ReferenceTypeError, match="dtype must be float64 or float32, got 'nope'"):
+        backprop(*good(), dtype="nope")
+
+
+def test_float32_request_refuses_values_beyond_float32_instead_of_reading_inf():
+    w, b, act, x, y = good()
+    w = [np.full((2, 3), 1e300), w[1]]
+    with pytest.raises(ReferenceValueError, match=r"weights\[0\] \(w\(1\)\) holds 1e\+300 at index \[0, 0\], "
+                                                  r"beyond the largest float32"):
+        backprop(w, b, act, x, y, dtype=np.float32)
+
+
+@pytest.mark.parametrize("entry", [backprop, backprop_trace])
+@pytest.mark.parametrize("activation", ["sigmoid", "identity"])
+def test_overflow_inside_the_computation_is_named_not_carried_on(entry, activation):
+    args = dict(weights=[np.array([[1e200]]), np.array([[1e200]])], biases=[np.zeros(1)] * 2,
+                activations=["relu", activation], x=[[1.0]], y=[[0.0]])
+    with pytest.raises(ReferenceValueError, match=f"{entry.__name__} overflowed .*too large"):
+        entry(**args)
+
+
+def test_step_overflow_is_named():
+    with pytest.raises(ReferenceValueError, match="step overflowed"):
+        step([np.array([[1e308]])], [np.zeros(1)], [np.array([[-1e308]])], [np.zeros(1)], 10.0)
