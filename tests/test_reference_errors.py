@@ -9,6 +9,7 @@ from reference import (
     backprop,
     backprop_trace,
     chain_backprop,
+    cost,
     init_network,
     step,
     train,
@@ -163,3 +164,21 @@ def test_overflow_inside_the_computation_is_named_not_carried_on(entry, activati
 def test_step_overflow_is_named():
     with pytest.raises(ReferenceValueError, match="step overflowed"):
         step([np.array([[1e308]])], [np.zeros(1)], [np.array([[-1e308]])], [np.zeros(1)], 10.0)
+
+
+@pytest.mark.parametrize("a_L, y, error, message", [
+    (np.ones(3), np.zeros(3), ReferenceValueError, r"a_L must be 2-D \(m, n_L\), got shape \(3,\)"),
+    (np.ones((2, 2)), np.ones((2, 3)), ReferenceValueError, r"a_L has shape \(2, 2\) and y \(2, 3\)"),
+    (np.ones((2, 2)), np.ones((1, 2)), ReferenceValueError, r"a_L has shape \(2, 2\) and y \(1, 2\)"),
+    (np.ones((0, 2)), np.ones((0, 2)), ReferenceValueError, r"m >= 1"),
+    ([[np.nan]], [[0.0]], ReferenceValueError, r"a_L holds NaN"),
+    ([[1j]], [[0.0]], ReferenceTypeError, r"a_L is complex"),
+])
+def test_cost_checks_its_arguments(a_L, y, error, message):
+    with pytest.raises(error, match=message):
+        cost(a_L, y)
+
+
+def test_cost_accepts_lists_and_keeps_float32():
+    assert cost([[1.0, 2.0]], [[0.0, 0.0]]) == 5.0
+    assert cost(np.float32([[0.1]]), np.zeros((1, 1))) == float(np.float32(0.1) ** 2)
