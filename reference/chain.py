@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import SIGMA
-from .errors import ReferenceValueError, check_network
+from .errors import ReferenceValueError, as_real_array, check_network
 
 
 def dC0_da(a_L: float, y: float) -> float:
@@ -67,9 +67,13 @@ def chain_steps(w, b, activations, x: float, y: float) -> list:
     dC0_da (= dC0/da(l)), da_dz, dz_dw, dz_db, dz_da_prev with the products
     dC0_dw, dC0_db and dC0_da_prev (= dC0/da(l-1)).
     """
-    ws, bs, names = check_network([[[v]] for v in w], [[v] for v in b], activations)
+    for arg, value in (("w", w), ("b", b)):
+        if np.ndim(value) != 1 or isinstance(value, str):
+            raise ReferenceValueError(f"{arg} must be a list of numbers, one per layer, got shape {np.shape(value)}")
     if np.ndim(x) != 0 or np.ndim(y) != 0:
         raise ReferenceValueError(f"x and y must be single numbers, got shapes {np.shape(x)} and {np.shape(y)}")
+    x, y = (float(as_real_array(v, arg, ())) for v, arg in ((x, "x (a(0))"), (y, "y (the target)")))
+    ws, bs, names = check_network([[[v]] for v in w], [[v] for v in b], activations)
     w = [float(v[0, 0]) for v in ws]
     b = [float(v[0]) for v in bs]
     # Forward: z(l) = w(l) a(l-1) + b(l), a(l) = sigma(z(l))  [02:01]
@@ -93,6 +97,9 @@ def chain_steps(w, b, activations, x: float, y: float) -> list:
         step["dC0_da_prev"] = step["dz_da_prev"] * step["da_dz"] * dC0_da_l
         steps[i] = step
         dC0_da_l = step["dC0_da_prev"]  # the next layer down starts from here  [06:33]
+    if not all(np.isfinite(v) for s in steps for v in s.values()):  # Python floats overflow to inf quietly
+        raise ReferenceValueError("chain_steps overflowed: a value grew beyond the largest float; "
+                                  "w, b or x are too large")
     return steps
 
 

@@ -182,3 +182,17 @@ def test_cost_checks_its_arguments(a_L, y, error, message):
 def test_cost_accepts_lists_and_keeps_float32():
     assert cost([[1.0, 2.0]], [[0.0, 0.0]]) == 5.0
     assert cost(np.float32([[0.1]]), np.zeros((1, 1))) == float(np.float32(0.1) ** 2)
+
+
+@pytest.mark.parametrize("w, b, x, y, error, message", [
+    ([1.0], [0.0], float("nan"), 0.0, ReferenceValueError, r"x \(a\(0\)\) holds NaN: every value must be finite"),
+    ([1.0], [0.0], 1.0, float("inf"), ReferenceValueError, r"y \(the target\) holds inf"),
+    ([1.0], [0.0], "1", 0.0, ReferenceTypeError, r"x \(a\(0\)\) is not numeric"),
+    ([1.0], [0.0], 1j, 0.0, ReferenceTypeError, r"x \(a\(0\)\) is complex"),
+    ([[1.0]], [0.0], 1.0, 0.0, ReferenceValueError, r"w must be a list of numbers, one per layer, got shape \(1, 1\)"),
+    ([1.0], 0.0, 1.0, 0.0, ReferenceValueError, r"b must be a list of numbers, one per layer, got shape \(\)"),
+    ([1e300, 1e300], [0.0, 0.0], 1e300, 0.0, ReferenceValueError, r"chain_steps overflowed"),
+])
+def test_chain_refuses_bad_numbers(w, b, x, y, error, message):
+    with pytest.raises(error, match=message):
+        chain_backprop(w, b, ["identity"] * len(w), x, y)
