@@ -81,7 +81,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m reference digits", description=__doc__.split("\n\n")[0])
     p.add_argument("--epochs", type=int, default=40, help="passes over the training set (default 40)")
     p.add_argument("--eta", type=float, default=3.0, help="learning rate eta (default 3.0)")
-    p.add_argument("--batch-size", type=int, default=16, help="examples per mini-batch (default 16)")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="examples per mini-batch (default 16, or every training example when --limit leaves fewer)")
     p.add_argument("--seed", type=int, default=0, help="seed of the split, the weights and the shuffling (default 0)")
     p.add_argument("--limit", type=int, default=None, help="use only this many of the 1797 digits (quick runs)")
     p.add_argument("--out", default="backprop-pictures", help="folder for the PNGs (default ./backprop-pictures)")
@@ -90,8 +91,14 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if args.limit is not None and args.limit < 10:
         p.error("--limit must be at least 10")
+    if args.epochs < 0:
+        p.error(f"--epochs must be 0 or more, got {args.epochs}")
+    if not 0 < args.eta < float("inf"):  # also refuses nan
+        p.error(f"--eta must be a finite number > 0, got {args.eta}")
 
     x, y, x_test, y_test, labels_test = load(args.limit, args.seed)
+    if args.batch_size is None:
+        args.batch_size = min(16, len(x))
     if not 1 <= args.batch_size <= len(x):
         p.error(f"--batch-size must be from 1 to the {len(x)} training examples")
     other = None

@@ -80,7 +80,8 @@ def test_explain_prints_the_reference_gradients(sizes, activations, seed, capsys
 
 def test_explain_names_every_timestamp(capsys):
     out = explain(capsys)
-    for stamp in ["[04:07]", "[04:27]", "[04:37]", "[05:58]", "[06:15]", "[03:45]", "[06:33]", "[02:01]"]:
+    for stamp in ["[04:07]", "[04:27]", "[04:37]", "[05:58]", "[06:15]", "[03:45]", "[05:46]", "[06:10]", "[06:33]",
+                  "[02:01]", "[01:32]"]:
         assert stamp in out
     assert "[08:32]" in explain(capsys, "--sizes", "2,3,2")
     assert len(max(out.splitlines(), key=len)) < 110  # fits a slide
@@ -95,10 +96,10 @@ def test_explain_rejects_bad_options(args, capsys):
 
 
 def test_reference_stays_numpy_only():
-    """reference/ may import only numpy, itself and the standard library; no file over ~300 lines."""
+    """reference/ may import only numpy, itself and the standard library; no file over 300 lines."""
     for path in (ROOT / "reference").glob("*.py"):
         source = path.read_text()
-        assert source.count("\n") <= 320, path
+        assert source.count("\n") <= 300, path
         for node in ast.walk(ast.parse(source)):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
                 [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
@@ -145,6 +146,26 @@ def test_digits_short_run_writes_pictures(digits_run):
     for name in ("cost.png", "first_layer_weights.png", "gradient_norms.png"):
         _pngs_ok([out / name])
         assert f"wrote {out / name}" in done.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--eta", "-1"], "--eta must be a finite number > 0"), (["--eta", "nan"], "--eta must be a finite number > 0"),
+    (["--epochs", "-1"], "--epochs must be 0 or more"), (["--limit", "9"], "--limit must be at least 10"),
+    (["--limit", "10", "--batch-size", "9"], "--batch-size must be from 1 to the 8 training examples"),
+])
+def test_digits_rejects_bad_options_with_a_usage_error(args, message, capsys):
+    pytest.importorskip("sklearn")
+    pytest.importorskip("matplotlib")
+    with pytest.raises(SystemExit) as e:
+        reference_main(["digits", *args])
+    assert e.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_digits_small_limit_fits_the_default_batch_size(tmp_path):
+    pytest.importorskip("sklearn")
+    pytest.importorskip("matplotlib")
+    done = run("digits", "--limit", "10", "--epochs", "1", "--out", str(tmp_path))
+    assert "batch 8," in done.stdout  # 8 training digits: the batch shrinks from 16 to all of them
 
 
 def test_graph_writes_the_computation_graph(tmp_path):
