@@ -5,13 +5,20 @@ Both functions return new parameter lists and leave the caller's alone.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from .backprop import backprop, forward
 from .cost import cost
-from .errors import ReferenceValueError, as_real_array, check_eta, check_examples, check_network, overflow_is_an_error
+from .errors import (
+    ReferenceValueError,
+    as_real_array,
+    check_eta,
+    check_examples,
+    check_network,
+    check_per_layer,
+    check_whole_number,
+    overflow_is_an_error,
+)
 
 
 def step(weights, biases, dC_dw, dC_db, eta: float):
@@ -25,6 +32,8 @@ def step(weights, biases, dC_dw, dC_db, eta: float):
     """
     eta = check_eta(eta)
     ws, bs, _ = check_network(weights, biases, ["identity"] * len(weights))
+    check_per_layer("dC_dw", dC_dw)
+    check_per_layer("dC_db", dC_db)
     if len(dC_dw) != len(ws) or len(dC_db) != len(bs):
         raise ReferenceValueError(
             f"the network has {len(ws)} layers but dC_dw has {len(dC_dw)} and dC_db {len(dC_db)} entries"
@@ -58,10 +67,8 @@ def train(weights, biases, activations, x, y, *, eta: float, epochs: int,
     x, y = check_examples(x, y, ws)
     m = x.shape[0]
     batch_size = m if batch_size is None else batch_size
-    if not isinstance(epochs, numbers.Integral) or epochs < 0:
-        raise ReferenceValueError(f"epochs must be a whole number >= 0, got {epochs!r}")
-    if not isinstance(batch_size, numbers.Integral) or not 1 <= batch_size <= m:
-        raise ReferenceValueError(f"batch_size must be a whole number from 1 to m = {m}, got {batch_size!r}")
+    epochs = check_whole_number("epochs", epochs, 0)
+    batch_size = check_whole_number("batch_size", batch_size, 1, m, high_name=f"m = {m}")
     rng = np.random.default_rng(seed)
     with overflow_is_an_error("train"):
         costs = [cost(forward(ws, bs, names, x)[1][-1], y)]

@@ -52,7 +52,7 @@ def check_dtype(dtype) -> np.dtype:
 
 def check_eta(eta) -> float:
     """The learning rate eta of a gradient-descent step [09:23]: a finite number > 0."""
-    if not isinstance(eta, numbers.Real) or not math.isfinite(eta) or eta <= 0:
+    if not isinstance(eta, numbers.Real) or isinstance(eta, bool) or not math.isfinite(eta) or eta <= 0:
         raise ReferenceValueError(f"eta (the learning rate) must be a finite number > 0, got {eta!r}")
     return float(eta)
 
@@ -129,6 +129,21 @@ def _convert(value, name, expected, dtype):
     return out
 
 
+def check_per_layer(arg: str, value) -> None:
+    """`value` must be a list (or tuple) with one entry per layer, not an array or a string."""
+    if isinstance(value, (str, bytes, np.ndarray)) or not hasattr(value, "__len__"):
+        raise ReferenceTypeError(f"{arg} must be a list with one entry per layer, got {type(value).__name__}")
+
+
+def check_whole_number(arg: str, value, low: int, high: int | None = None, high_name: str = "") -> int:
+    """`value` must be an int (not a bool, not a float) from `low` to `high` (called `high_name`)."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low \
+            or (high is not None and value > high):
+        span = f">= {low}" if high is None else f"from {low} to {high_name or high}"
+        raise ReferenceValueError(f"{arg} must be a whole number {span}, got {value!r}")
+    return int(value)
+
+
 def check_network(weights, biases, activations, dtype=np.float64):
     """Checked copies of the parameters: ``(ws, bs, names)``.
 
@@ -137,10 +152,7 @@ def check_network(weights, biases, activations, dtype=np.float64):
     activations[i]: a name in ``SIGMA``, the sigma of layer l = i + 1
     """
     for arg, value in (("weights", weights), ("biases", biases), ("activations", activations)):
-        if isinstance(value, (str, bytes, np.ndarray)) or not hasattr(value, "__len__"):
-            raise ReferenceTypeError(
-                f"{arg} must be a list with one entry per layer, got {type(value).__name__}"
-            )
+        check_per_layer(arg, value)
     if not (len(weights) == len(biases) == len(activations)):
         raise ReferenceValueError(
             f"weights, biases and activations must have one entry per layer, but have "

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from .errors import ReferenceValueError
+from .errors import ReferenceValueError, check_whole_number
 
 
 def init_network(sizes, seed: int = 0):
@@ -22,9 +20,7 @@ def init_network(sizes, seed: int = 0):
     sizes = list(sizes)
     if len(sizes) < 2:
         raise ReferenceValueError(f"sizes needs at least two entries [n_0, n_1], got {sizes}")
-    for l, n in enumerate(sizes):
-        if not isinstance(n, numbers.Integral) or n < 1:
-            raise ReferenceValueError(f"sizes[{l}] (n_{l}) must be a whole number >= 1, got {n!r}")
+    sizes = [check_whole_number(f"sizes[{l}] (n_{l})", n, 1) for l, n in enumerate(sizes)]
     rng = np.random.default_rng(seed)
     weights = [rng.standard_normal((n, n_prev)) / np.sqrt(n_prev) for n_prev, n in zip(sizes, sizes[1:])]
     biases = [np.zeros(n) for n in sizes[1:]]

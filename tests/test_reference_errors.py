@@ -196,3 +196,24 @@ def test_cost_accepts_lists_and_keeps_float32():
 def test_chain_refuses_bad_numbers(w, b, x, y, error, message):
     with pytest.raises(error, match=message):
         chain_backprop(w, b, ["identity"] * len(w), x, y)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(epochs=True), "epochs must be a whole number >= 0, got True"),
+    (dict(epochs=1, batch_size=True), "batch_size must be a whole number from 1 to m = 4, got True"),
+    (dict(epochs=1, eta=True), r"eta \(the learning rate\) must be a finite number > 0, got True"),
+])
+def test_train_refuses_bools_for_numbers(kwargs, message):
+    with pytest.raises(ReferenceValueError, match=message):
+        train(*good(), **{"eta": 0.1, **kwargs})
+
+
+def test_init_network_refuses_a_bool_size():
+    with pytest.raises(ReferenceValueError, match=r"sizes\[1\] \(n_1\) must be a whole number >= 1, got True"):
+        init_network([3, True])
+
+
+def test_step_refuses_gradients_that_are_not_per_layer_lists():
+    w, b, *_ = good()
+    with pytest.raises(ReferenceTypeError, match="dC_dw must be a list with one entry per layer, got NoneType"):
+        step(w, b, None, b, 0.1)
