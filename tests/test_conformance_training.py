@@ -9,13 +9,18 @@ they are chaotic), so comparing step 10 with step 10 would need a tolerance that
 nothing; checking each step from where the framework stands is exact mathematics, and
 catches any departure of the update rule at any step (momentum, weight decay, a state
 carried between steps, a wrong eta).
+
+A draw whose ten steps diverge (:func:`stable`) is not discarded: its first step is
+checked like any other (eta is scaled so that it moves no parameter by more than eta,
+and its gradients are finite: the forward/backward property checks them on every draw);
+only steps 2..10 are left out, and ``--hypothesis-show-statistics`` counts how often.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import event, given
 
 import reference
 from tests.support import oracles, report
@@ -39,7 +44,7 @@ def stable(case, lr) -> bool:
 
     eta is scaled by the first gradient, but the curvature can still make 10 steps
     diverge (an identity network with x = -60 reaches 1e38 and overflows float32):
-    that is the dynamics, not the frameworks, so such draws are discarded (rarely).
+    that is the dynamics, not the frameworks, so on such draws only the first step is checked.
     """
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging draw may overflow: that is the answer
         try:
@@ -52,14 +57,15 @@ def stable(case, lr) -> bool:
 @pytest.mark.parametrize("impl", IMPLS)
 @given(case=cases(**LIMITS), eta=learning_rates())
 def test_gradient_descent_agrees(impl, case, eta):
-    assume(stable(case.rounded("float32"), effective_eta(case.rounded("float32"), eta)))
+    tame = stable(case.rounded("float32"), effective_eta(case.rounded("float32"), eta))
+    event("trajectory: 10 steps checked" if tame else "trajectory diverges: step 1 checked, steps 2-10 left out")
     for dtype in ("float64", "float32"):
         c = case.rounded(dtype)
         lr = effective_eta(c, eta)
         tol, mode = tolerance(dtype, tf32=oracles.SETTINGS.tf32), mode_name(dtype, tf32=oracles.SETTINGS.tf32)
         states = oracles.trajectory(impl, c, lr, STEPS, dtype)
         worst = []
-        for t in range(STEPS):
+        for t in range(STEPS if tame else 1):
             here = c.with_params(*states[t])
             prop = "sgd_one_step" if t == 0 else "sgd_trajectory_10"
             try:
@@ -69,4 +75,5 @@ def test_gradient_descent_agrees(impl, case, eta):
                 raise
             if t == 0:
                 report.record("sgd_one_step", f"{impl} {mode}", examples=1, worst=worst[0])
-        report.record("sgd_trajectory_10", f"{impl} {mode}", examples=1, worst=max(worst))
+        if tame:
+            report.record("sgd_trajectory_10", f"{impl} {mode}", examples=1, worst=max(worst))
