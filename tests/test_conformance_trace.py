@@ -3,16 +3,18 @@
 For every drawn case (tests/support/strategies.py) and each framework, in float64 and
 float32: the cost C, every z(l) and a(l), every dC/dz(l), dC/dw(l), dC/db(l) and
 dC/da(l), l = 0..L, within the tolerance table's bound (tests/support/tolerances.py).
+``pytest --hypothesis-show-statistics`` shows how often the deliberate extremes are drawn
+(batch 1, width 1, relu at z = 0 exactly, saturated sigmoid/tanh).
 """
 
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import event, given
 
 from tests.support import oracles, report
 from tests.support.assertions import ConformanceError, assert_trace_agrees
-from tests.support.strategies import LIMITS, cases
+from tests.support.strategies import LIMITS, cases, features
 from tests.support.tolerances import mode_name, tolerance
 
 IMPLS = [pytest.param(n, marks=pytest.mark.conformance(n), id=n) for n in oracles.IMPLEMENTATIONS]
@@ -28,6 +30,8 @@ def _other(name, case, dtype):
 @pytest.mark.parametrize("impl", IMPLS)
 @given(case=cases(**LIMITS))
 def test_forward_and_backward_agree(impl, case):
+    for what in features(case):  # the drawn extremes, counted by --hypothesis-show-statistics
+        event(what)
     for dtype in DTYPES:
         c = case.rounded(dtype)  # the framework and the reference get the very same numbers
         tol, mode = tolerance(dtype, tf32=oracles.SETTINGS.tf32), mode_name(dtype, tf32=oracles.SETTINGS.tf32)

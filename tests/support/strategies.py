@@ -103,6 +103,29 @@ def cases(draw, *, max_depth: int = 4, max_width: int = 6, max_batch: int = 8,
     return Case(weights, biases, names, x, y)
 
 
+def features(case: Case) -> list[str]:
+    """The deliberate extremes this case reaches, for ``hypothesis.event`` (``--hypothesis-show-statistics``).
+
+    So that a run can show they are really drawn: batch 1, a layer of width 1, a relu
+    at exactly z = 0 where dC/da != 0 (where relu'(0) = 0 is observable), a sigmoid or
+    tanh saturated (|z| >= 37: s(1 - s) is exactly 0 in float64) with dC/da != 0.
+    """
+    from reference import backprop_trace
+
+    t = backprop_trace(*case.args())
+    found = []
+    if case.x.shape[0] == 1:
+        found.append("batch m = 1")
+    if 1 in case.sizes:
+        found.append("a layer of width 1")
+    layers = list(zip(case.activations, t.z, t.dC_da[1:]))
+    if any(n == "relu" and np.any((z == 0) & (g != 0)) for n, z, g in layers):
+        found.append("relu at z = 0 exactly, with dC/da != 0")
+    if any(n in ("sigmoid", "tanh") and np.any((np.abs(z) >= 37) & (g != 0)) for n, z, g in layers):
+        found.append("sigmoid/tanh saturated (|z| >= 37), with dC/da != 0")
+    return found
+
+
 def learning_rates():
     """eta for gradient descent: 0.1, 0.01 or 0.001 (each is later divided by the
     size of the first gradient, so the first step moves no parameter by more than eta)."""
