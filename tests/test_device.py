@@ -6,6 +6,7 @@ runs where, and with which tolerance, is tested here without one.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -144,17 +145,32 @@ def test_one_case_on_cuda(impl, monkeypatch):
         assert_trace_agrees(c, dtype, tol, dtype, impl, oracles.trace(impl, c, dtype))
 
 
-def test_command_line_cuda_without_gpu_skips_with_reasons_and_header():
+def test_command_line_cuda_without_gpu_skips_with_reasons_and_header(tmp_path):
+    """The header, the summary table and the --conformance-report JSON, as a user's run shows them."""
     if device.torch_sees_gpu() or device.jax_sees_gpu():
         pytest.skip("a GPU is here: the no-GPU path is not what this machine can show")
+    path = tmp_path / "report.json"
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", "--device=cuda", "--allow-tf32",
-         "--hypothesis-profile=dev", "tests/test_conformance_roundtrip.py"],
+         "--hypothesis-profile=dev", f"--conformance-report={path}", "tests/test_conformance_roundtrip.py"],
         cwd=ROOT, capture_output=True, text=True, timeout=120)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
     assert "conformance device: cuda" in out and "TF32 allowed" in out, out
     assert "sees no GPU" in out or "not installed" in out, out
+    # the summary table has a skipped row per implementation, and the JSON says why
+    assert "conformance: examples run and worst error / tolerance" in out and f"JSON report: {path}" in out, out
+    data = json.loads(path.read_text())
+    assert data["hypothesis_profile"] == "dev" and data["exitstatus"] == 0, data
+    assert data["environment"] and all(isinstance(k, str) for k in data["environment"]), data
+    rows = {r["implementation"]: r for r in data["results"] if r["property"] == "round_trip"}
+    assert set(rows) == set(oracles.IMPLEMENTATIONS), data
+    for name, row in rows.items():
+        assert row["status"] == "skipped" and row["examples"] == 0 and row["worst"] is None, row
+        reason = row["details"]["reason"]
+        assert name in reason and ("sees no GPU" in reason or "not installed" in reason) and reason in out, row
+        assert any(line.split()[:2] == ["round_trip", name] and line.split()[-1] == "skipped"
+                   for line in out.splitlines()), out
     bad = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--device=tpu", "--co", "-q"],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 4 and "--device must be one of cpu, cuda, auto" in bad.stderr + bad.stdout
