@@ -190,7 +190,12 @@ def explain(weights, biases, activations, x, y):
 
 
 def _ints(text):
-    return [int(v) for v in text.split(",")]
+    """'2,3,2' -> [2, 3, 2], for --sizes."""
+    try:
+        return [int(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected whole numbers separated by commas, like 2,3,2; got {text!r}") \
+            from None
 
 
 def main(argv=None) -> int:
@@ -203,9 +208,13 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=0, help="seed of the weights, biases, x and y (default 0)")
     args = p.parse_args(argv)
     sizes, L = args.sizes, len(args.sizes) - 1
+    if L < 1:
+        p.error(f"--sizes needs at least two sizes n_0,n_1 (one layer), got {','.join(map(str, sizes))}")
+    if args.seed < 0:
+        p.error(f"--seed must be 0 or more, got {args.seed}")
     names = args.activations.split(",")
     names = names * L if len(names) == 1 else names
-    if L < 1 or len(names) != L:
+    if len(names) != L:
         p.error(f"--sizes gives L = {L} layers but --activations names {len(names)}")
     if bad := [n for n in names if n not in SIGMA]:
         p.error(f"unknown activation {bad[0]!r}: expected one of {', '.join(sorted(SIGMA))}")

@@ -87,12 +87,18 @@ def test_explain_names_every_timestamp(capsys):
     assert len(max(out.splitlines(), key=len)) < 110  # fits a slide
 
 
-@pytest.mark.parametrize("args", [["--sizes", "1,1", "--activations", "relu,tanh"], ["--activations", "softmax"],
-                                  ["--sizes", "1,20,1"]])
-def test_explain_rejects_bad_options(args, capsys):
+@pytest.mark.parametrize("args, message", [
+    (["--sizes", "1,1", "--activations", "relu,tanh"], "--sizes gives L = 1 layers but --activations names 2"),
+    (["--activations", "softmax"], "unknown activation 'softmax'"),
+    (["--sizes", "1,20,1"], "every size from 1 to 8"),
+    (["--sizes", "1"], "--sizes needs at least two sizes n_0,n_1"),
+    (["--sizes", "1,a"], "expected whole numbers separated by commas"),
+    (["--seed", "-1"], "--seed must be 0 or more"),
+])
+def test_explain_rejects_bad_options(args, message, capsys):
     with pytest.raises(SystemExit) as e:
         reference_main(["explain", *args])
-    assert e.value.code == 2 and "error:" in capsys.readouterr().err
+    assert e.value.code == 2 and message in capsys.readouterr().err
 
 
 def test_reference_stays_numpy_only():
