@@ -34,14 +34,21 @@ def test_one_step_moves_against_the_gradient():
 def test_mini_batches_are_seeded_and_visit_every_example():
     x, y = xor_problem()
     weights, biases = init_network([2, 3, 1], seed=2)
-    seen = []
+    seen, rows = [], []
     def on_step(w, b, xb, yb, dC_dw, dC_db):
         seen.append(xb.shape[0])
+        rows.extend(map(tuple, np.hstack([xb, yb])))
     first = train(weights, biases, ["relu", "sigmoid"], x, y, eta=0.3, epochs=3, batch_size=3, seed=7, on_step=on_step)
     again = train(weights, biases, ["relu", "sigmoid"], x, y, eta=0.3, epochs=3, batch_size=3, seed=7)
     assert seen == [3, 1] * 3  # a last short batch is kept
-    for a, b in zip(first[0], again[0]):
+    examples = sorted(map(tuple, np.hstack([x, y])))
+    for epoch in range(3):  # each epoch sees every (x, y) row exactly once, x still beside its own y
+        assert sorted(rows[4 * epoch:4 * epoch + 4]) == examples
+    assert rows[:4] != rows[4:8] or rows[4:8] != rows[8:]  # and the order is shuffled between epochs
+    for a, b in zip(first[0] + first[1], again[0] + again[1]):
         np.testing.assert_array_equal(a, b)
+    other = train(weights, biases, ["relu", "sigmoid"], x, y, eta=0.3, epochs=3, batch_size=3, seed=8)
+    assert not all(np.array_equal(a, b) for a, b in zip(first[0], other[0]))  # the seed matters
 
 
 def test_zero_epochs_returns_equal_but_new_parameters():

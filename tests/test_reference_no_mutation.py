@@ -74,3 +74,21 @@ def test_step_and_train_return_new_arrays():
     assert_unchanged(grads_before, (dC_dw, dC_db))
     for out in all_arrays(new_w, new_b, trained_w, trained_b):
         assert not any(np.shares_memory(out, a) for a in all_arrays(weights, biases, dC_dw, dC_db))
+
+
+def test_read_only_inputs_are_accepted():
+    """Arrays the caller cannot write to (np.load(mmap_mode="r"), broadcast views) work everywhere."""
+    rng = np.random.default_rng(1)
+    weights, biases = [rng.standard_normal((3, 2)), rng.standard_normal((1, 3))], [np.zeros(3), np.zeros(1)]
+    x, y = rng.standard_normal((5, 2)), np.broadcast_to(np.array([0.5]), (5, 1))  # y: a read-only view
+    for arr in weights + biases + [x]:
+        arr.flags.writeable = False
+    acts = ["sigmoid", "identity"]
+    dC_dw, dC_db = backprop(weights, biases, acts, x, y)
+    t = backprop_trace(weights, biases, acts, x, y)
+    for arr in dC_dw + dC_db:
+        arr.flags.writeable = False
+    step(weights, biases, dC_dw, dC_db, 0.1)
+    new_w, _, _ = train(weights, biases, acts, x, y, eta=0.1, epochs=2, batch_size=2)
+    np.testing.assert_array_equal(t.dC_dw[0], dC_dw[0])
+    assert all(w.flags.writeable for w in new_w)  # what comes back is the caller's to change
