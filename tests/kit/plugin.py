@@ -145,7 +145,10 @@ def pytest_runtest_makereport(item, call):
                  "examples_run": COUNTS.get(prop, 0), "failure": None}
         if report.outcome == "failed" and failure is not None and report.when == "call":
             # the kit's message is the whole story: no traceback through the kit and Hypothesis
-            notes = [n for n in getattr(call.excinfo.value, "__notes__", []) if n.strip()]
+            # Hypothesis' own replay notes name the kit's internal test (`run(case=...)`, @reproduce_failure
+            # "on your test function"): the kit's message already shows the case and a reproduction of its own
+            notes = [n for n in getattr(call.excinfo.value, "__notes__", [])
+                     if n.strip() and not n.startswith(("Failing test case:", "You can reproduce this test case"))]
             report.longrepr = str(failure) + ("\n\n" + "\n".join(notes) if notes else "")
         if report.outcome == "failed":
             entry["failure"] = failure.record if failure is not None else {
