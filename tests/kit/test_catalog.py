@@ -23,6 +23,7 @@ from tests.support.strategies import Case, cases
 from . import plugin
 from .check import KitFailure, check
 from .correct_styles import STYLES
+from .diagnosis import diagnose
 from .loader import ImplLoadError, load, parse
 from .mistakes import CATALOG, correct
 from .properties import PROPERTIES, build
@@ -235,3 +236,67 @@ def test_the_real_command_line_for_the_factor_of_two(tmp_path):
     data = json.loads(report.read_text())
     text = json.dumps(data)
     assert "half_cost_convention" in text and "1/2 cost convention" in text
+
+
+# ------------------------------------------------------------ students' own mistakes, outside the catalog
+
+def test_gradients_accumulated_into_the_arrays_returned_before():
+    """The second call writes into the arrays the first returned: still a different answer."""
+    kept = []
+
+    def accumulating(*args):
+        dw, db = reference.backprop(*args)
+        if not kept:
+            kept.extend([[np.zeros_like(g) for g in dw], [np.zeros_like(g) for g in db]])
+        for total, g in zip(kept[0] + kept[1], dw + db):
+            total += g  # no zero_grad()
+        return kept[0], kept[1]
+    f = _check_fails(accumulating, "deterministic")
+    assert "a second call with the same inputs gave a different answer" in str(f)
+    assert "it keeps state between calls" in diagnose(CASE, accumulating)
+
+
+def test_a_modified_input_is_shown_and_reproduced(tmp_path):
+    def centring(weights, biases, activations, x, y):
+        out = reference.backprop(weights, biases, activations, x, y)
+        x -= x.mean(axis=0)
+        return out
+    f = _check_fails(centring, "no_mutation")
+    assert "x[0, 0] was 1.0 before the call and is 0.75 after it (6 of 6 entries changed)" in str(f)
+    script = tmp_path / "repro.py"
+    script.write_text(f.record["reproduction"].replace("yours = ...  # your backprop function", "yours = centring"))
+    namespace = {"centring": centring, "__name__": "__main__"}
+    exec(compile(script.read_text(), str(script), "exec"), namespace)  # noqa: S102
+    assert not np.array_equal(namespace["x"], CASE.x)  # the script's own check prints it
+
+
+def test_diagnosis_of_shapes_and_places_outside_the_catalog():
+    def reshaped(*args):  # Nielsen's columns, a(l-1) @ dC/dz(l)^T "fixed" with reshape instead of .T
+        dw, db = reference.backprop(*args)
+        return [g.T.reshape(g.shape) for g in dw], db
+    assert "dC/dw(1) holds the right numbers in the wrong places" in diagnose(CASE, reshaped)
+
+    def column_bias(*args):
+        dw, db = reference.backprop(*args)
+        return dw, [g[:, None] for g in db]
+    f = _check_fails(column_bias, "structure")
+    assert "dC/db(1) has shape (2, 1), the right entries with an extra axis of length 1" in str(f)
+
+
+def test_float32_inside_float64_outside_is_named():
+    def float32_inside(*args):  # float64 arrays carrying float32-sized rounding errors
+        dw, db = reference.backprop(*args)
+        return [g * (1 + 3e-7) for g in dw], [g * (1 - 2e-7) for g in db]
+    assert "up to rounding the size of float32's" in str(_check_fails(float32_inside, "values"))
+
+
+def test_a_float32_backprop_is_judged_on_the_inputs_it_can_hold():
+    """b(1) = 1e-200 is 0 in float32, so relu'(z) = 0 there: the reference on the rounded inputs agrees."""
+    case = Case([np.array([[0.0]])], [np.array([1e-200])], ["relu"], np.array([[0.0]]), np.array([[1.0]]))
+
+    def float32_backprop(*args):
+        dw, db = reference.backprop(*Case(*args).rounded(np.float32).args())
+        return [g.astype(np.float32) for g in dw], [g.astype(np.float32) for g in db]
+    check(float32_backprop, case, frameworks=False)
+    with pytest.raises(KitFailure):  # the allowance is the rounding of the inputs, not of the answer
+        check(lambda *a: [[g + np.float32(1) for g in p] for p in float32_backprop(*a)], case, frameworks=False)
