@@ -10,7 +10,10 @@ bool inputs are converted up; float16 and float32 are converted up (no
 precision is lost); wider floats such as ``np.longdouble`` are refused
 with a :class:`ReferenceTypeError`, since converting them would silently
 drop precision.  Pass ``dtype=np.float32`` explicitly to compute in
-float32 (for benchmarks); that is a request, never a silent downcast.
+float32 (for benchmarks); that is a request, never a silent downcast, and a
+value beyond float32's range is then refused rather than read as inf.
+Inputs must be finite; a computation that overflows anyway is reported by
+:func:`overflow_is_an_error` instead of carrying inf on.
 
 The checks never modify what they are given, and nothing downstream
 writes into the arrays they return (which may share memory with the
