@@ -366,6 +366,10 @@ def check(impl, case, *, aspects=ASPECTS, spec=None, frameworks=True):
         hint = ""
         if isinstance(exc, NotImplementedError):
             hint = "\nIt is not written yet: fill in the TODOs (see the docstring for the contract)."
+        if isinstance(exc, (KeyError, ValueError, NotImplementedError)):
+            hint += (f"\nIf your backprop supports only some activations (this network uses "
+                     f"{', '.join(dict.fromkeys(case.activations))}), draw only those: pytest --impl=... "
+                     "--activations=LIST, e.g. --activations=sigmoid,identity.")
         fail("call", f"it raised {type(exc).__name__}: {exc}", "Traceback of your function:\n" + tb.rstrip() + hint)
     problem, yours = _structure_problem(result, case)
     if problem:

@@ -203,6 +203,15 @@ def test_the_unfilled_student_template_fails_clearly():
     assert "NotImplementedError" in str(f) and "fill in the TODOs" in str(f)
 
 
+def test_an_unsupported_activation_points_at_the_option():
+    def relu_only(weights, biases, activations, x, y):
+        if set(activations) != {"relu"}:
+            raise ValueError("only relu supported")
+        return reference.backprop(weights, biases, activations, x, y)
+    message = str(_check_fails(relu_only, "call"))
+    assert "uses sigmoid, tanh), draw only those: pytest --impl=... --activations=LIST" in message
+
+
 # ------------------------------------------------------------ loading and options
 
 def test_loader():
