@@ -30,13 +30,17 @@ from .cost import cost, dC_da_L
 from .errors import check_dtype, check_examples, check_network, overflow_is_an_error
 
 
-def forward(weights, biases, activations, x):
+def forward(weights, biases, activations, x, *, dtype=np.float64):
     """Run the network on x, (m, n_0).  Returns (z, a): z[l-1] = z(l), a[l] = a(l).
 
-    a[0] is x itself; len(z) == L, len(a) == L + 1.  Inputs are trusted
-    (already checked) here; :func:`backprop_trace` is the checked entry.
+    a[0] is a copy of x; len(z) == L, len(a) == L + 1.  The arguments are
+    checked and converted like :func:`backprop`'s.
     """
-    z, a, _ = _forward(weights, biases, activations, x, want_prime=False)
+    dtype = check_dtype(dtype)
+    ws, bs, names = check_network(weights, biases, activations, dtype)
+    x, _ = check_examples(x, None, ws, dtype)
+    with overflow_is_an_error("forward"):
+        z, a, _ = _forward(ws, bs, names, x.copy(), want_prime=False)  # a[0]: a copy, never the caller's x
     return z, a
 
 

@@ -195,16 +195,18 @@ def check_network(weights, biases, activations, dtype=np.float64):
 
 
 def check_examples(x, y, ws, dtype=np.float64):
-    """Checked copies of the data: x of shape (m, n_0), y of shape (m, n_L)."""
+    """Checked copies of the data: x of shape (m, n_0), y of shape (m, n_L) (y None: x alone)."""
     n_0, n_L = ws[0].shape[1], ws[-1].shape[0]
     x = as_real_array(x, "x", ("m", n_0), dtype)
-    y = as_real_array(y, "y", ("m", n_L), dtype)
     if x.shape[0] == 0:
         raise ReferenceValueError(f"x has shape {x.shape}: zero examples, need at least one")
     if x.shape[1] != n_0:
         raise ReferenceValueError(
             f"x has shape {x.shape}, expected ({x.shape[0]}, {n_0}): layer 1 takes {n_0} inputs"
         )
+    if y is None:
+        return x, None
+    y = as_real_array(y, "y", ("m", n_L), dtype)
     if y.shape[1] != n_L:
         raise ReferenceValueError(
             f"y has shape {y.shape}, expected ({y.shape[0]}, {n_L}): the last layer has {n_L} neurons"

@@ -10,6 +10,7 @@ from reference import (
     backprop_trace,
     chain_backprop,
     cost,
+    forward,
     init_network,
     step,
     train,
@@ -88,6 +89,21 @@ def test_bad_input_is_named(entry, name):
     args, error, message = CASES[name]
     with pytest.raises(error, match=message):
         entry(**args)
+
+
+@pytest.mark.parametrize("name", sorted(n for n in CASES if "y" not in n.split() and n != "example counts"))
+def test_forward_checks_like_backprop(name):
+    args, error, message = CASES[name]
+    args = {k: v for k, v in args.items() if k != "y"}
+    with pytest.raises(error, match=message):
+        forward(**args)
+
+
+def test_forward_returns_a_copy_of_x_as_a0():
+    w, b, act, x, _ = good()
+    z, a = forward(w, b, act, x)
+    assert len(z) == 2 and len(a) == 3 and not np.shares_memory(a[0], x)
+    np.testing.assert_array_equal(a[0], x)
 
 
 def test_errors_are_builtin_value_and_type_errors():
