@@ -97,3 +97,22 @@ def load(spec) -> callable:
     if not callable(fn):
         raise ImplLoadError(f"--impl={spec.text}: {spec.function} is a {type(fn).__name__}, not a function")
     return fn
+
+
+def load_fresh(spec) -> callable:
+    """The same function from a new copy of its module, executed anew (no state from earlier calls), or None."""
+    spec = parse(spec) if isinstance(spec, str) else spec
+    try:
+        found = (importlib.util.spec_from_file_location("backprop_under_test_fresh", spec.target)
+                 if spec.kind == "file" else importlib.util.find_spec(spec.target))
+        if found is None or found.loader is None:
+            return None
+        fresh = importlib.util.spec_from_file_location(found.name + "_fresh", found.origin) \
+            if found.origin and found.has_location else None
+        if fresh is None:
+            return None
+        module = importlib.util.module_from_spec(fresh)  # not registered in sys.modules: nothing else sees it
+        fresh.loader.exec_module(module)
+        return getattr(module, spec.function, None)
+    except Exception:  # noqa: BLE001  (a module that cannot be imported twice tells nothing)
+        return None

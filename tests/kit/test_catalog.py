@@ -309,3 +309,21 @@ def test_a_float32_backprop_is_judged_on_the_inputs_it_can_hold():
     check(float32_backprop, case, frameworks=False)
     with pytest.raises(KitFailure):  # the allowance is the rounding of the inputs, not of the answer
         check(lambda *a: [[g + np.float32(1) for g in p] for p in float32_backprop(*a)], case, frameworks=False)
+
+
+def test_a_stale_cache_is_told_apart_by_a_fresh_import(tmp_path):
+    """A cache keyed on the shapes only: right on a fresh import, wrong after an earlier call."""
+    (tmp_path / "cached.py").write_text(
+        "from reference import backprop as _bp\n_cache = {}\n"
+        "def backprop(w, b, a, x, y):\n"
+        "    key = (len(w), x.shape)\n"
+        "    if key not in _cache:\n"
+        "        _cache[key] = _bp(w, b, a, x, y)\n"
+        "    return _cache[key]\n")
+    spec = parse(f"{tmp_path / 'cached.py'}:backprop")
+    fn = load(spec)
+    fn(*Case([np.ones((3, 1))], [np.zeros(3)], ["relu"], np.ones((1, 1)), np.zeros((1, 3))).args())
+    with pytest.raises(KitFailure) as info:
+        check(fn, Case([np.array([[0.5]])], [np.zeros(1)], ["relu"], np.ones((1, 1)), np.zeros((1, 1))),
+              spec=spec, frameworks=False)
+    assert "A fresh copy of your module, imported anew, answers this example correctly" in str(info.value)
