@@ -192,7 +192,9 @@ def _structure_problem(result, case):
     for part, name, expected in ((result[0], "dC_dw", case.weights), (result[1], "dC_db", case.biases)):
         sym = "dC/dw" if name == "dC_dw" else "dC/db"
         if not isinstance(part, (list, tuple)):
-            return f"{name} is a {type(part).__name__}, expected a list of {L} arrays (one per layer)", None
+            what = (f"one numpy array of shape {part.shape} (dtype {part.dtype})" if isinstance(part, np.ndarray)
+                    else f"a {type(part).__name__}")
+            return f"{name} is {what}, expected a list (or tuple) of {L} arrays, one per layer", None
         if len(part) != L:
             return f"{name} has {len(part)} entries, expected {L} (one per layer, like the weights)", None
         arrays = []
