@@ -50,6 +50,7 @@ from reference.errors import (
 )
 
 from . import _jax_core
+from ._common import identities, own_dtype
 from ._jax_core import CODES
 
 
@@ -73,25 +74,9 @@ def _dtype(dtype) -> np.dtype:
     return dt
 
 
-def _own_dtype(weights, biases) -> np.dtype:
-    """float32 when every given array is float32 (kept), else float64."""
-    try:
-        kinds = {np.asarray(a).dtype for a in list(weights) + list(biases)}
-    except (TypeError, ValueError):
-        return np.dtype(np.float64)  # check_network will name what is wrong
-    return np.dtype(np.float32) if kinds == {np.dtype(np.float32)} else np.dtype(np.float64)
-
-
-def _identities(weights):
-    try:
-        return ["identity"] * len(weights)
-    except TypeError:
-        return None
-
-
 def _checked_params(weights, biases, dtype):
-    dt = _dtype(_own_dtype(weights, biases) if dtype is None else dtype)
-    ws, bs, _ = check_network(weights, biases, _identities(weights), dt)
+    dt = _dtype(own_dtype(weights, biases) if dtype is None else dtype)
+    ws, bs, _ = check_network(weights, biases, identities(weights), dt)
     return ws, bs
 
 
@@ -113,7 +98,7 @@ def from_pytree(tree):
     except (TypeError, KeyError, IndexError) as exc:
         raise ReferenceTypeError(f'expected a list of {{"w": ..., "b": ...}} dicts, got {type(tree).__name__}: '
                                  f"{exc!r}") from None
-    check_network(weights, biases, _identities(weights), _own_dtype(weights, biases))
+    check_network(weights, biases, identities(weights), own_dtype(weights, biases))
     return weights, biases
 
 
@@ -144,7 +129,7 @@ def from_flax(variables):
     weights = [_copy(found[i]["kernel"]).T.copy() for i in range(len(found))]
     biases = [_copy(found[i]["bias"]) if "bias" in found[i] else np.zeros(w.shape[0], w.dtype)
               for i, w in zip(range(len(found)), weights)]
-    check_network(weights, biases, _identities(weights), _own_dtype(weights, biases))
+    check_network(weights, biases, identities(weights), own_dtype(weights, biases))
     return weights, biases
 
 

@@ -26,6 +26,8 @@ import torch
 from reference import Trace
 from reference.errors import ReferenceTypeError, ReferenceValueError, check_dtype, check_examples, check_network
 
+from ._common import identities, own_dtype
+
 MODULES = {"sigmoid": torch.nn.Sigmoid, "relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "identity": torch.nn.Identity}
 _NAME_OF = {cls: name for name, cls in MODULES.items()}
 _SIGMA = {"sigmoid": torch.sigmoid, "relu": torch.relu, "tanh": torch.tanh, "identity": lambda z: z}
@@ -70,19 +72,6 @@ def _numpy(t: torch.Tensor) -> np.ndarray:
     return t.detach().cpu().numpy().copy()
 
 
-def _own_dtype(arrays) -> np.dtype:
-    """float32 when every array is float32 (kept as is), else float64."""
-    kinds = {np.asarray(a).dtype for a in arrays} if arrays else set()
-    return np.dtype(np.float32) if kinds == {np.dtype(np.float32)} else np.dtype(np.float64)
-
-
-def _layer_names(weights):
-    try:
-        return ["identity"] * len(weights)
-    except TypeError:
-        return None  # check_network reports the bad `weights`
-
-
 def to_tensors(weights, biases, *, dtype=None, device="cpu"):
     """(ws, bs): lists of new tensors, ws[i] (n_{i+1}, n_i), bs[i] (n_{i+1},).
 
@@ -90,12 +79,9 @@ def to_tensors(weights, biases, *, dtype=None, device="cpu"):
     """
     dev = _device(device)
     if dtype is None:
-        try:
-            dtype = _own_dtype(list(weights) + list(biases))
-        except (TypeError, ValueError):
-            dtype = np.float64  # check_network below names what is wrong
+        dtype = own_dtype(weights, biases)  # float64 for anything odd: check_network below names it
     np_dtype, t_dtype = _dtypes(dtype)
-    ws, bs, _ = check_network(weights, biases, _layer_names(weights), np_dtype)
+    ws, bs, _ = check_network(weights, biases, identities(weights), np_dtype)
     return [_tensor(w, t_dtype, dev) for w in ws], [_tensor(b, t_dtype, dev) for b in bs]
 
 
@@ -107,7 +93,7 @@ def from_tensors(ws, bs):
         if not isinstance(t, torch.Tensor) or t.dtype not in _NUMPY_OF:
             raise ReferenceTypeError(f"expected float32/float64 torch tensors, got {getattr(t, 'dtype', type(t))}")
     weights, biases = [_numpy(w) for w in ws], [_numpy(b) for b in bs]
-    check_network(weights, biases, _layer_names(weights), _own_dtype(weights + biases))
+    check_network(weights, biases, identities(weights), own_dtype(weights, biases))
     return weights, biases
 
 
@@ -159,7 +145,7 @@ def from_sequential(model):
                 + ", ".join(f"nn.{c.__name__}" for c in MODULES.values())
             )
     names = [n or "identity" for n in names]
-    check_network(weights, biases, names, _own_dtype(weights + biases))
+    check_network(weights, biases, names, own_dtype(weights, biases))
     return weights, biases, names
 
 
