@@ -239,6 +239,10 @@ def main(argv=None):
         worst_txt = f"{worst[0]:.2f}x at {'-'.join(map(str, worst[1][0]))}@{worst[1][1]} {worst[1][2]}"
         verdict(all(v <= FLOOR_TOL for v, _ in large),
                 f"within {FLOOR_TOL}x of the GEMM floor at the large sizes (>= {LARGE_WIDTH} wide)", worst_txt)
+        for width in sorted({min(r[0][:-1]) for _, r in large}):  # the same target, one width at a time
+            band = [v for v, r in large if min(r[0][:-1]) == width]
+            verdict(all(v <= FLOOR_TOL for v in band), f"  of which {width} wide: within {FLOOR_TOL}x",
+                    f"{max(band):.2f}x")
     else:
         print(f"n/a: within {FLOOR_TOL}x of the GEMM floor at the large sizes (no point >= {LARGE_WIDTH} wide)")
     return 0
