@@ -48,10 +48,11 @@ def build(impl, prop: str, *, spec=None, activations=ACTIVATIONS, frameworks=Tru
     aspects = PROPERTIES[prop]
 
     base = settings if settings is not None else Settings()  # None: the loaded profile (ci by default)
-    # No "explain" phase: it would point at lines of the kit's own oracles, not at yours
+    # No "explain" phase: it would point at lines of the kit's own oracles, not at yours; and no
+    # @reproduce_failure blob: it means "decorate your test function", and the test is the kit's
     phases = [p for p in base.phases if p != Phase.explain]
 
-    @Settings(base, phases=phases)
+    @Settings(base, phases=phases, print_blob=False)
     @given(case=cases(activations=tuple(activations)))
     def run(case):
         __tracebackhide__ = True
