@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .backprop import backprop, forward
+from .backprop import _forward, backprop
 from .cost import cost
 from .errors import (
     ReferenceValueError,
@@ -70,8 +70,12 @@ def train(weights, biases, activations, x, y, *, eta: float, epochs: int,
     epochs = check_whole_number("epochs", epochs, 0)
     batch_size = check_whole_number("batch_size", batch_size, 1, m, high_name=f"m = {m}")
     rng = np.random.default_rng(seed)
+
+    def cost_of(ws, bs):  # C on all of (x, y); everything is checked already: the unchecked forward pass
+        return cost(_forward(ws, bs, names, x, want_prime=False)[1][-1], y)
+
     with overflow_is_an_error("train"):
-        costs = [cost(forward(ws, bs, names, x)[1][-1], y)]
+        costs = [cost_of(ws, bs)]
     for _ in range(epochs):
         order = rng.permutation(m)
         for start in range(0, m, batch_size):
@@ -81,5 +85,5 @@ def train(weights, biases, activations, x, y, *, eta: float, epochs: int,
                 on_step(ws, bs, x[rows], y[rows], dC_dw, dC_db)
             ws, bs = step(ws, bs, dC_dw, dC_db, eta)
         with overflow_is_an_error(f"train (after epoch {len(costs)})"):
-            costs.append(cost(forward(ws, bs, names, x)[1][-1], y))
+            costs.append(cost_of(ws, bs))
     return ws, bs, costs
