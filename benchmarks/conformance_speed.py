@@ -33,8 +33,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 import reference  # noqa: E402
-from tests.support import oracles  # noqa: E402
-from tests.support.strategies import Case  # noqa: E402
+from conformance.suite import oracles  # noqa: E402
+from conformance.suite.strategies import Case  # noqa: E402
 
 NAMES = ("sigmoid", "relu", "tanh", "identity")
 

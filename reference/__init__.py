@@ -12,6 +12,7 @@ examples is their average.  Read the modules in this order:
 - :mod:`reference.init`, :mod:`reference.errors` - supporting pieces
 """
 
+from ._version import __version__  # noqa: F401  (reference.__version__)
 from .activations import SIGMA
 from .backprop import Trace, backprop, backprop_trace, forward
 from .chain import chain_backprop, chain_steps

@@ -24,13 +24,17 @@ TEACH_HINT = 'pip install "backprop-reference[teach]"'
 
 def usage() -> str:
     rows = "\n".join(f"  {name:<8} {text}" for name, (_, text) in COMMANDS.items())
-    return f"usage: python -m reference COMMAND [options]   (COMMAND --help for its options)\n\n{rows}\n"
+    return f"usage: python -m reference [--version] COMMAND [options]   (COMMAND --help for its options)\n\n{rows}\n"
 
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0] in ("-h", "--help"):
         print(usage(), end="")
+        return 0
+    if argv[0] == "--version":
+        from ._version import __version__
+        print(f"backprop-reference {__version__}")
         return 0
     if argv[0] not in COMMANDS:
         print(f"unknown command {argv[0]!r}\n\n{usage()}", end="", file=sys.stderr)

@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 
 import reference
-from tests.support import oracles, report
-from tests.support.assertions import ConformanceError, assert_trace_agrees, reproducer, tensor_name
-from tests.support.bounds import error_bounds
-from tests.support.strategies import Case
-from tests.support.tolerances import TOLERANCES, tolerance
+from conformance.suite import oracles, report
+from conformance.suite.assertions import ConformanceError, assert_trace_agrees, reproducer, tensor_name
+from conformance.suite.bounds import error_bounds
+from conformance.suite.strategies import Case
+from conformance.suite.tolerances import TOLERANCES, tolerance
 
 AVAILABLE = [n for n in oracles.IMPLEMENTATIONS if oracles.availability(n)[0]]
 needs_framework = pytest.mark.skipif(not AVAILABLE, reason="neither torch nor jax is installed")
@@ -203,5 +203,5 @@ def test_subnormal_weights_flushed_by_xla_are_within_the_bound(impl):
         c = case.rounded(dtype)
         assert_trace_agrees(c, dtype, tolerance(dtype), dtype, impl, oracles.trace(impl, c, dtype))
         after = oracles.trajectory(impl, c, 0.0008333333535119891, 1, dtype)[1]
-        from tests.support.assertions import assert_step_agrees
+        from conformance.suite.assertions import assert_step_agrees
         assert_step_agrees(c, 0.0008333333535119891, dtype, tolerance(dtype), dtype, impl, after, 0)

@@ -1,8 +1,8 @@
 """Conformance: the reference, torch autograd and jax.grad agree on every number the video names.
 
-For every drawn case (tests/support/strategies.py) and each framework, in float64 and
+For every drawn case (conformance/suite/strategies.py) and each framework, in float64 and
 float32: the cost C, every z(l) and a(l), every dC/dz(l), dC/dw(l), dC/db(l) and
-dC/da(l), l = 0..L, within the tolerance table's bound (tests/support/tolerances.py).
+dC/da(l), l = 0..L, within the tolerance table's bound (conformance/suite/tolerances.py).
 ``pytest --hypothesis-show-statistics`` shows how often the deliberate extremes are drawn
 (batch 1, width 1, relu at z = 0 exactly, saturated sigmoid/tanh).
 """
@@ -12,10 +12,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import event, given
 
-from tests.support import oracles, report
-from tests.support.assertions import ConformanceError, assert_trace_agrees
-from tests.support.strategies import LIMITS, cases, features
-from tests.support.tolerances import mode_name, tolerance
+from conformance.suite import oracles, report
+from conformance.suite.assertions import ConformanceError, assert_trace_agrees
+from conformance.suite.strategies import LIMITS, cases, features
+from conformance.suite.tolerances import mode_name, tolerance
 
 IMPLS = [pytest.param(n, marks=pytest.mark.conformance(n), id=n) for n in oracles.IMPLEMENTATIONS]
 DTYPES = ("float64", "float32")

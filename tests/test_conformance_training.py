@@ -23,10 +23,10 @@ import pytest
 from hypothesis import event, given
 
 import reference
-from tests.support import oracles, report
-from tests.support.assertions import ConformanceError, assert_step_agrees
-from tests.support.strategies import LIMITS, cases, learning_rates
-from tests.support.tolerances import mode_name, tolerance
+from conformance.suite import oracles, report
+from conformance.suite.assertions import ConformanceError, assert_step_agrees
+from conformance.suite.strategies import LIMITS, cases, learning_rates
+from conformance.suite.tolerances import mode_name, tolerance
 
 IMPLS = [pytest.param(n, marks=pytest.mark.conformance(n), id=n) for n in oracles.IMPLEMENTATIONS]
 STEPS = 10

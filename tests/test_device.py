@@ -14,8 +14,8 @@ import sys
 import numpy as np
 import pytest
 
-from tests.support import device, oracles, plugin
-from tests.support.tolerances import TOLERANCES, tolerance
+from conformance.suite import device, oracles, plugin
+from conformance.suite.tolerances import TOLERANCES, tolerance
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HAVE_TORCH, HAVE_JAX = oracles.availability("torch")[0], oracles.availability("jax")[0]
@@ -135,7 +135,7 @@ def test_one_case_on_cuda(impl, monkeypatch):
     reason = plugin.skip_reason(impl) or device.missing_gpu("cuda", impl)
     if reason:
         pytest.skip(reason)
-    from tests.support.assertions import assert_trace_agrees
+    from conformance.suite.assertions import assert_trace_agrees
     from tests.test_conformance_meta import _case
 
     monkeypatch.setattr(oracles.SETTINGS, "device", "cuda")

@@ -3,9 +3,8 @@
 import numpy as np
 from hypothesis import given
 
+from conformance.suite.strategies import cases
 from reference import backprop, chain_backprop, chain_steps
-
-from .support.strategies import cases
 
 
 @given(cases(max_width=1, max_batch=1))

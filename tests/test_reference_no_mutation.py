@@ -5,9 +5,8 @@ import copy
 import numpy as np
 from hypothesis import given
 
+from conformance.suite.strategies import cases
 from reference import backprop, backprop_trace, step, train
-
-from .support.strategies import cases
 
 
 def snapshot(obj):

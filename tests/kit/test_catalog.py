@@ -1,7 +1,7 @@
 """Meta-tests of the conformance kit: it catches every catalogued mistake, names it, and passes correct code.
 
 Everything runs in-process through the same property builder ``pytest --impl``
-uses (tests/kit/properties.py), under the ci profile whatever profile is
+uses (conformance/kit/properties.py), under the ci profile whatever profile is
 loaded; one subprocess runs the real command line for the factor-of-2 mistake.
 """
 
@@ -18,15 +18,15 @@ import pytest
 from hypothesis import Phase, given, settings
 
 import reference
-from tests.support.strategies import Case, cases
+from conformance.kit import plugin
+from conformance.kit.check import KitFailure, check
+from conformance.kit.diagnosis import diagnose
+from conformance.kit.loader import ImplLoadError, load, parse
+from conformance.kit.mistakes import CATALOG, correct
+from conformance.kit.properties import PROPERTIES, build
+from conformance.suite.strategies import Case, cases
 
-from . import plugin
-from .check import KitFailure, check
 from .correct_styles import STYLES
-from .diagnosis import diagnose
-from .loader import ImplLoadError, load, parse
-from .mistakes import CATALOG, correct
-from .properties import PROPERTIES, build
 
 ROOT = Path(__file__).resolve().parents[2]
 CI = settings.get_profile("ci")
@@ -180,7 +180,7 @@ def test_the_message_and_reproduction():
 
 
 def test_the_reproduction_of_a_file_spec_runs_on_its_own(tmp_path):
-    spec = parse("tests/kit/mistakes.py:sign_of_a_minus_y")
+    spec = parse("conformance/kit/mistakes.py:sign_of_a_minus_y")
     with pytest.raises(KitFailure) as info:
         check(load(spec), CASE, spec=spec, frameworks=False)
     script = tmp_path / "repro.py"
@@ -216,7 +216,7 @@ def test_an_unsupported_activation_points_at_the_option():
 
 def test_loader():
     assert load("reference:backprop") is reference.backprop
-    assert parse("tests/kit/mistakes.py:correct").kind == "file"
+    assert parse("conformance/kit/mistakes.py:correct").kind == "file"
     for bad, text in [("nonsense", "expected MODULE:FUNCTION"), ("reference:nope", "has no 'nope'"),
                       ("no/such/file.py:f", "no file"), ("no_such_module_xyz:f", "ModuleNotFoundError")]:
         with pytest.raises(ImplLoadError, match=text.replace("(", r"\(")):
@@ -229,19 +229,19 @@ def test_environment_variable():
 
 
 def test_the_real_command_line_for_the_factor_of_two(tmp_path):
-    """One subprocess: pytest --impl=tests/kit/mistakes.py:half_cost_convention, as a user types it."""
+    """One subprocess: pytest --impl=conformance/kit/mistakes.py:half_cost_convention, as a user types it."""
     report = tmp_path / "kit-report.json"
     env = {k: v for k, v in os.environ.items() if k not in ("BACKPROP_IMPL", "PYTEST_ADDOPTS")}
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--hypothesis-profile=dev",
-         "--impl=tests/kit/mistakes.py:half_cost_convention", "--activations=identity,sigmoid",
+         "--impl=conformance/kit/mistakes.py:half_cost_convention", "--activations=identity,sigmoid",
          f"--conformance-report={report}"],
         cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
-    assert "FAILED tests/kit/test_kit.py::test_gradients" in out
+    assert "FAILED conformance/kit/test_kit.py::test_gradients" in out
     assert "exactly half the reference's: the 1/2 cost convention? The video's cost" in out
-    assert "deselected" in out
+    assert "collected 3 items" in out  # the kit's properties alone: nothing else of the checkout is collected
     data = json.loads(report.read_text())
     text = json.dumps(data)
     assert "half_cost_convention" in text and "1/2 cost convention" in text

@@ -2,7 +2,7 @@
 
 Order: strong signatures over all tensors (the same exact ratio everywhere: 0.5,
 2, m, 1/m, 1/n_L; an exact sign flip; transposed shapes), then a match against
-each catalogued mistake's output (:mod:`tests.kit.mistakes`), then where the
+each catalogued mistake's output (:mod:`conformance.kit.mistakes`), then where the
 error sits (only dC/db wrong; only earlier layers wrong).  When nothing matches
 it says so plainly.
 
@@ -15,8 +15,8 @@ failing example and on every probe your function runs on; a ratio only if it
 holds on every probe where you still differ from the reference.
 
 >>> import numpy as np
->>> from tests.support.strategies import Case
->>> from tests.kit.mistakes import half_cost_convention
+>>> from conformance.suite.strategies import Case
+>>> from conformance.kit.mistakes import half_cost_convention
 >>> case = Case([np.array([[2.0]])], [np.array([0.5])], ["identity"], np.array([[1.0]]), np.array([[3.0]]))
 >>> print(diagnose(case, half_cost_convention))  # doctest: +ELLIPSIS
 On this example and on generic networks like it, your dC/dw and dC/db are all exactly half ... (01:32, 04:07).

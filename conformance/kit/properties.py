@@ -1,9 +1,9 @@
 """The kit's Hypothesis properties, built for any implementation.
 
 :func:`build` returns a zero-argument function that draws networks with
-``tests.support.strategies.cases`` and runs :func:`tests.kit.check.check` on
+``conformance.suite.strategies.cases`` and runs :func:`conformance.kit.check.check` on
 each; Hypothesis shrinks a failure to the smallest network.  The same builder
-serves ``pytest --impl`` (tests/kit/test_kit.py) and the meta-tests, which run it
+serves ``pytest --impl`` (conformance/kit/test_kit.py) and the meta-tests, which run it
 in-process on every catalogued mistake.
 
 >>> from reference import backprop
@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from collections import Counter
 
-from hypothesis import Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 
+from conformance.suite.strategies import cases
 from reference import ACTIVATIONS
-from tests.support.strategies import cases
 
 from .check import check
+from .results import DESCRIPTIONS  # noqa: F401  (re-exported: property name -> what it promises)
 
 Settings = settings  # the parameter `settings` of build() shadows the name
 
@@ -31,29 +32,32 @@ PROPERTIES = {
     "gradients": ("call", "structure", "finite", "values"),
     "purity": ("call", "structure", "no_mutation", "deterministic"),
 }
-"""Property name -> the checks it runs (see tests/kit/check.py)."""
+"""Property name -> the checks it runs (see conformance/kit/check.py)."""
 
-DESCRIPTIONS = {
-    "contract": "returns (dC_dw, dC_db) shaped like (weights, biases), floating point, finite where the reference is",
-    "gradients": "dC/dw and dC/db equal the reference's (torch / JAX consulted where they differ)",
-    "purity": "never modifies its inputs; the same inputs give the same answer twice",
-}
+KIT_SETTINGS = settings(max_examples=200, derandomize=True, database=None, deadline=None, print_blob=False,
+                        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+"""What a kit run uses, whatever Hypothesis profile is loaded: the same 200 examples on every run
+(derandomized), so a grade never depends on luck or on a profile loaded by the code under test."""
 
 COUNTS: Counter = Counter()
 """Examples run so far, per property name (generation, shrinking and the final replay)."""
 
 
-def build(impl, prop: str, *, spec=None, activations=ACTIVATIONS, frameworks=True, settings=None):
-    """A zero-argument Hypothesis test running property `prop` of `impl`; `settings` None: the loaded profile."""
-    aspects = PROPERTIES[prop]
+def build(impl, prop: str, *, spec=None, activations=ACTIVATIONS, frameworks=True, settings=None, shape=None):
+    """A zero-argument Hypothesis test running property `prop` of `impl`.
 
-    base = settings if settings is not None else Settings()  # None: the loaded profile (ci by default)
+    `settings` None: :data:`KIT_SETTINGS`; `shape` a :class:`conformance.kit.shape.ShapeOptions` or None
+    (the suite's limits).
+    """
+    aspects = PROPERTIES[prop]
+    drawn = cases(activations=tuple(activations), **(shape.strategy_kwargs() if shape is not None else {}))
+    base = settings if settings is not None else KIT_SETTINGS
     # No "explain" phase: it would point at lines of the kit's own oracles, not at yours; and no
     # @reproduce_failure blob: it means "decorate your test function", and the test is the kit's
     phases = [p for p in base.phases if p != Phase.explain]
 
     @Settings(base, phases=phases, print_blob=False)
-    @given(case=cases(activations=tuple(activations)))
+    @given(case=drawn)
     def run(case):
         __tracebackhide__ = True
         COUNTS[prop] += 1

@@ -1,8 +1,8 @@
 """The conformance report: one table, printed at the end of a run and written as JSON.
 
-API (used by the conformance suite and by the kit in tests/kit/)::
+API (used by the conformance suite and by the kit in conformance/kit/)::
 
-    from tests.support import report
+    from conformance.suite import report
     report.record("forward_backward", "torch float32", examples=1, worst=0.03)
     report.record("kit/values", "my_backprop", examples=200, status="failed",
                   details={"first failure": "dC/dw(2)[j=1, k=0]"})

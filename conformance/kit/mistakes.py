@@ -6,7 +6,7 @@ place where a hand-written backprop commonly goes wrong is an ``if mistake ==``
 switch in it; each public function below turns on exactly one switch.  Plug any
 of them into the kit to see it caught and diagnosed::
 
-    pytest --impl=tests/kit/mistakes.py:half_cost_convention
+    pytest --impl=conformance/kit/mistakes.py:half_cost_convention
 
 ``CATALOG`` maps each name to a :class:`Mistake` (function, one-line title,
 video timestamp, the hint the diagnosis prints).  Timestamps are

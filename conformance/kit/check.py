@@ -1,6 +1,6 @@
 """The kit's engine: run every conformance check of one backprop on one drawn network.
 
-:func:`check` calls the implementation under test on a :class:`~tests.support.strategies.Case`
+:func:`check` calls the implementation under test on a :class:`~conformance.suite.strategies.Case`
 and raises :class:`KitFailure` (an ``AssertionError``) with the whole message:
 what failed, the network in the video's notation, reference against yours for
 every differing entry, the oracles' verdicts, a diagnosis and a reproduction
@@ -10,13 +10,13 @@ the JSON report.  The checks, in the order they run (``ASPECTS``):
 * ``call``          it returns without raising
 * ``structure``     a pair (dC_dw, dC_db) of L arrays each, shaped like weights / biases, floating point
 * ``finite``        no NaN or inf where the reference is finite
-* ``values``        equal to the reference within the tolerance table (``tests/support/tolerances.py``);
+* ``values``        equal to the reference within the tolerance table (``conformance/suite/tolerances.py``);
                     where it differs, torch autograd and jax.grad are asked too (when installed), and
                     agreeing with one of them is a pass (conventions at kinks belong to them)
 * ``no_mutation``   none of its inputs (lists or arrays) changed
 * ``deterministic`` a second call on the same inputs gives the same answer
 
->>> from tests.support.strategies import Case
+>>> from conformance.suite.strategies import Case
 >>> import numpy as np
 >>> case = Case([np.array([[2.0]])], [np.array([0.5])], ["identity"], np.array([[1.0]]), np.array([[3.0]]))
 >>> check(lambda *args: __import__("reference").backprop(*args), case)
@@ -36,12 +36,12 @@ import warnings
 import numpy as np
 
 import reference
-from tests.support.tolerances import Tolerance, tolerance
+from conformance.suite.tolerances import Tolerance, tolerance
 
 from .diagnosis import diagnose
 
-try:  # the suite's running error bounds (tests/support/bounds.py), when present
-    from tests.support.bounds import error_bounds
+try:  # the suite's running error bounds (conformance/suite/bounds.py), when present
+    from conformance.suite.bounds import error_bounds
 except ImportError:  # pragma: no cover - an older checkout: the plain rule alone
     error_bounds = None
 
@@ -240,7 +240,7 @@ class Rule:
 
     An entry passes under the table's plain rule (|yours - ref| <= atol + rtol |ref|) *or*
     under the suite's conformance rule (|yours - ref| <= atol + safety * B, B the running
-    error bound of that entry, :mod:`tests.support.bounds`), which is what keeps a correct
+    error bound of that entry, :mod:`conformance.suite.bounds`), which is what keeps a correct
     implementation that sums in another order from failing where the network cancels.
     The bound is taken with no underflow floor: a z that is *exactly* 0 because everything
     feeding it is 0 has no rounding error, so relu'(0) = 1 still shows there.
@@ -342,7 +342,7 @@ def _fresh_copy_passes(spec, case, ref) -> bool:
 def check(impl, case, *, aspects=ASPECTS, spec=None, frameworks=True):
     """Run the checks named in `aspects` (always in ``ASPECTS`` order) of `impl` on `case`.
 
-    `spec` is the :class:`tests.kit.loader.ImplSpec` the implementation was loaded from
+    `spec` is the :class:`conformance.kit.loader.ImplSpec` the implementation was loaded from
     (for the reproduction's import line), or None.  Raises :class:`KitFailure`.
     """
     __tracebackhide__ = True
@@ -381,7 +381,8 @@ def check(impl, case, *, aspects=ASPECTS, spec=None, frameworks=True):
         record = {"check": check_name, "summary": summary, "implementation": name, "case": case_data(case),
                   "differences": differences or [], "diagnosis": diagnosis, "oracles": oracles or {},
                   "warnings": list(dict.fromkeys(warned)), "reproduction": repro}
-        return "\n".join(parts), record
+        record["message"] = "\n".join(parts)
+        return record["message"], record
 
     if exc is not None:
         hint = ""

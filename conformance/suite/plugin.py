@@ -6,15 +6,17 @@ Options (``pytest --help``, group "conformance"):
 --allow-tf32                test the frameworks' TF32 fast path, with the tf32 tolerance row
 --conformance-report=PATH   write the per-property, per-implementation table as JSON
 
-Profiles (tests/support/profiles.py): ``--hypothesis-profile=dev|ci|thorough``, ci by default.
+Profiles (conformance/suite/profiles.py): ``--hypothesis-profile=dev|ci|thorough``, ci by default.
 The header names the versions, x64, the device, the GPU and the precision settings; the
 terminal summary prints, per property and implementation, the examples run and the
-worst error as a fraction of its tolerance (:mod:`tests.support.report`).
+worst error as a fraction of its tolerance (:mod:`conformance.suite.report`).
 """
 
 from __future__ import annotations
 
 import pytest
+
+from conformance.kit import plugin as kit_plugin
 
 from . import device as _device
 from . import (
@@ -31,15 +33,8 @@ def pytest_addoption(parser):
                          "cpu (default), cuda, or auto = cuda when both frameworks see a GPU")
     group.addoption("--allow-tf32", action="store_true", default=False,
                     help="let torch and jax use TF32 matmuls and compare float32 with the tf32 tolerance row")
-    # One option for the suite and the kit (tests/kit/plugin.py adds it too, and skips it on the
-    # ValueError pytest raises for a duplicate *within a group*): so it lives in the kit's group.
-    kit_group = parser.getgroup("conformance kit", "check your own backprop against the reference")
-    try:
-        kit_group.addoption("--conformance-report", default=None, dest="conformance_report", metavar="PATH",
-                            help="write the conformance table (per property and implementation, "
-                                 "suite and kit) as JSON to PATH")
-    except ValueError:  # the kit's plugin registered it first: one option, one report
-        pass
+    # --conformance-report is registered by the kit's plugin (conformance/kit/plugin.py), which pytest
+    # loads first: one option, written by the suite in a suite run and by the kit in a kit run.
 
 
 def pytest_configure(config):
@@ -105,17 +100,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session, exitstatus):
     path = session.config.getoption("conformance_report", default=None)
-    if not path:
+    if not path or kit_plugin.active():  # a kit run: the kit writes its own verdict
         return
     from hypothesis import settings
 
     extra = {"hypothesis_profile": settings._current_profile, "max_examples": settings().max_examples,
              "exitstatus": int(exitstatus)}
-    try:  # the kit's own part, when it checked an implementation in this session
-        from tests.kit import plugin as kit
-
-        if getattr(kit, "KIT", None) is not None and kit.KIT.impl is not None:
-            extra["kit"] = kit.report_data(session.config)
-    except Exception:  # the kit is optional here; its own plugin reports its errors
-        pass
     report.write(path, extra)

@@ -2,7 +2,7 @@
 
 ``pytest --impl=MODULE:FUNCTION`` (or ``path/to/file.py:FUNCTION``) runs these
 three properties on that function and nothing else; without --impl they are
-skipped (tests/kit/plugin.py).
+skipped (conformance/kit/plugin.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.kit_property
 
 def _run(prop):
     kit = plugin.KIT
-    build(kit.impl, prop, spec=kit.spec, activations=kit.activations, frameworks=kit.frameworks)()
+    build(kit.impl, prop, spec=kit.spec, activations=kit.activations, frameworks=kit.frameworks, shape=kit.shape)()
 
 
 def test_contract():

@@ -85,21 +85,64 @@ def extreme_values(high: float = 3.0):
     )
 
 
+SMALL = 36
+"""Arrays with at most this many entries are drawn entry by entry (Hypothesis shrinks each value);
+larger ones (a fixed architecture such as 784-16-16-10, or the larger networks of a scale tier) from
+a drawn seed, so that every entry is its own value rather than one repeated fill value."""
+
+
+@st.composite
+def seeded_arrays(draw, shape, *, fan_in: int = 1, extremes: bool = True, target: bool = False):
+    """A float64 array of `shape` generated from a drawn seed, with the regimes of :func:`extreme_values`.
+
+    Weights (fan_in > 6) are scaled by sqrt(6 / fan_in), so that z has the spread it has in a 6-wide
+    layer instead of saturating every sigmoid; a drawn share of exact zeros and of +-20, 40, 60 keeps
+    relu's kink and saturation in play.  ``target=True``: uniform in [-1, 1] (the targets y).
+    """
+    seed = draw(st.integers(0, 2**32 - 1), label="seed")
+    rng = np.random.default_rng(seed)
+    if target:
+        return rng.uniform(-1.0, 1.0, shape)
+    scale = np.sqrt(6.0 / fan_in) if fan_in > 6 else 1.0
+    if not extremes:
+        return rng.choice([-1.0, 1.0], shape) * rng.uniform(0.1, 2.0, shape) * scale
+    zeros = draw(st.sampled_from([0.0, 0.05, 0.3]), label="share of exact zeros")
+    saturating = draw(st.sampled_from([0.0, 0.01, 0.1]), label="share of +-20, 40, 60")
+    values = rng.uniform(-3.0, 3.0, shape) * scale
+    values[rng.random(shape) < zeros] = 0.0
+    big = rng.random(shape) < saturating
+    values[big] = rng.choice([-60.0, -40.0, -20.0, 20.0, 40.0, 60.0], int(big.sum()))
+    return values
+
+
+def _array(draw, shape, values, label, **seeded):
+    if int(np.prod(shape)) <= SMALL:
+        return draw(hnp.arrays(np.float64, shape, elements=values), label=label)
+    return draw(seeded_arrays(shape, **seeded), label=label)
+
+
 @st.composite
 def cases(draw, *, max_depth: int = 4, max_width: int = 6, max_batch: int = 8,
-          activations=ACTIVATIONS, extremes: bool = True) -> Case:
-    """A random :class:`Case`: depth 1..max_depth, widths 1..max_width, batch 1..max_batch."""
-    depth = draw(st.integers(1, max_depth), label="depth L")
-    sizes = draw(st.lists(st.integers(1, max_width), min_size=depth + 1, max_size=depth + 1), label="sizes n_0..n_L")
+          activations=ACTIVATIONS, extremes: bool = True, sizes=None, min_depth: int = 1) -> Case:
+    """A random :class:`Case`: depth min_depth..max_depth, widths 1..max_width, batch 1..max_batch.
+
+    ``sizes=(n_0, ..., n_L)`` fixes the architecture (an assignment's, e.g. (784, 16, 16, 10)); the
+    activations, the batch and every value are still drawn.
+    """
+    if sizes is None:
+        depth = draw(st.integers(min_depth, max_depth), label="depth L")
+        sizes = draw(st.lists(st.integers(1, max_width), min_size=depth + 1, max_size=depth + 1),
+                     label="sizes n_0..n_L")
+    else:
+        sizes, depth = list(sizes), len(sizes) - 1
     names = draw(st.lists(st.sampled_from(list(activations)), min_size=depth, max_size=depth), label="activations")
     m = draw(st.integers(1, max_batch), label="m examples")
     values = extreme_values() if extremes else moderate_values()
-    f64 = np.float64
-    weights = [draw(hnp.arrays(f64, (n, n_prev), elements=values), label=f"w({l})")
+    weights = [_array(draw, (n, n_prev), values, f"w({l})", fan_in=n_prev, extremes=extremes)
                for l, (n_prev, n) in enumerate(zip(sizes, sizes[1:]), start=1)]
-    biases = [draw(hnp.arrays(f64, (n,), elements=values), label=f"b({l})") for l, n in enumerate(sizes[1:], start=1)]
-    x = draw(hnp.arrays(f64, (m, sizes[0]), elements=values), label="x = a(0)")
-    y = draw(hnp.arrays(f64, (m, sizes[-1]), elements=st.floats(-1.0, 1.0)), label="y")
+    biases = [_array(draw, (n,), values, f"b({l})", extremes=extremes) for l, n in enumerate(sizes[1:], start=1)]
+    x = _array(draw, (m, sizes[0]), values, "x = a(0)", extremes=extremes)
+    y = _array(draw, (m, sizes[-1]), st.floats(-1.0, 1.0), "y", target=True)
     return Case(weights, biases, names, x, y)
 
 

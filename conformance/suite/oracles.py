@@ -1,7 +1,7 @@
 """The implementations the suite checks the reference against: torch autograd and jax.grad.
 
 Each is optional.  :func:`availability` says whether it imports (and, if not, why: the
-skip reason); the functions below run a drawn :class:`~tests.support.strategies.Case`
+skip reason); the functions below run a drawn :class:`~conformance.suite.strategies.Case`
 through it on the device and precision chosen by ``--device`` / ``--allow-tf32``
 (:data:`SETTINGS`, filled by the plugin) and return numpy float64 results.
 

@@ -1,0 +1,77 @@
+"""``backprop-check SPEC [options]``: the conformance kit as one command, from any folder.
+
+It runs the same pytest session as ``pytest --impl=SPEC`` (same properties, messages, report and
+exit status: 0 passed, 1 failed, 2 interrupted, 3 internal error, 4 usage error), but reads no
+pytest configuration or conftest.py of the folder it is started in and writes no cache there.
+
+    backprop-check student.py:backprop
+    backprop-check student.py:backprop --activations=sigmoid --sizes=784,16,16,10 --gradescope=results.json
+    backprop-check mypkg.nn:backprop --report=kit-report.json --junitxml=kit.xml -n 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from reference import __version__
+
+PASS_THROUGH = ("activations", "sizes", "depth", "max_width", "max_batch", "gradescope", "gradescope_weights",
+                "hypothesis_dir")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="backprop-check",
+        description="Check a backprop(weights, biases, activations, x, y) -> (dC_dw, dC_db) against the "
+                    "reference, on hundreds of networks Hypothesis draws; explain the smallest failing one.",
+        epilog="Exit status: 0 every property passed; 1 a property failed; 4 a usage error (a bad SPEC or option).")
+    p.add_argument("spec", metavar="SPEC", help="path/to/file.py:FUNCTION or MODULE:FUNCTION")
+    p.add_argument("--version", action="version", version=f"backprop-check (backprop-reference) {__version__}")
+    p.add_argument("--activations", metavar="LIST", help="comma-separated: those your backprop supports")
+    p.add_argument("--sizes", metavar="N0,...,NL", help="check exactly this architecture, e.g. 784,16,16,10")
+    p.add_argument("--depth", metavar="L", help="draw networks of exactly L layers")
+    p.add_argument("--max-width", metavar="N", help="draw layers at most N neurons wide")
+    p.add_argument("--max-batch", metavar="M", help="draw at most M examples")
+    p.add_argument("--report", metavar="PATH", help="write the JSON report to PATH")
+    p.add_argument("--gradescope", metavar="PATH", help="write Gradescope's results.json to PATH")
+    p.add_argument("--gradescope-weights", metavar="P=W,...", help="e.g. contract=1,gradients=8,purity=1")
+    p.add_argument("--junitxml", metavar="PATH", help="write JUnit XML (with the kit's explanations) to PATH")
+    p.add_argument("--hypothesis-dir", metavar="PATH", help="where Hypothesis keeps its files")
+    p.add_argument("-n", "--workers", metavar="N", help="run the properties in N processes (pytest-xdist)")
+    p.add_argument("-q", "--quiet", action="store_true", help="less output")
+    return p
+
+
+def pytest_args(ns: argparse.Namespace) -> list[str]:
+    """The pytest command line equivalent to `ns` (``pytest --impl=SPEC ...``)."""
+    args = ["-p", "conformance.kit.plugin", "--impl", ns.spec,
+            # nothing of the current folder's pytest setup: no ini file, no conftest.py, no cache written there
+            "-c", os.devnull, "--rootdir", str(Path(__file__).parent), "--noconftest", "-p", "no:cacheprovider",
+            "-r", "fE", "--tb=short"]
+    for name in PASS_THROUGH:
+        value = getattr(ns, name)
+        if value is not None:
+            args += [f"--{name.replace('_', '-')}", value]
+    if ns.report:
+        args += ["--conformance-report", ns.report]
+    if ns.junitxml:
+        args += ["--junitxml", ns.junitxml, "-o", "junit_family=xunit2"]
+    if ns.workers:
+        args += ["-n", ns.workers]
+    if ns.quiet:
+        args.append("-q")
+    return args
+
+
+def main(argv=None) -> int:
+    ns = parser().parse_args(argv)
+    import pytest
+
+    return int(pytest.main(pytest_args(ns)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

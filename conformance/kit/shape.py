@@ -1,0 +1,81 @@
+"""Which networks the kit draws: ``--sizes``, ``--depth``, ``--max-width``, ``--max-batch``.
+
+A course whose assignment fixes the architecture checks exactly that shape; otherwise the
+kit draws what the suite draws (depth 1-4, widths 1-6, batch 1-8), within the limits given.
+
+>>> shape_options("784,16,16,10", None, None, None).describe()
+'sizes 784-16-16-10, batch 1-8'
+>>> shape_options(None, "2", "3", None).strategy_kwargs()
+{'min_depth': 2, 'max_depth': 2, 'max_width': 3, 'max_batch': 8}
+>>> shape_options("2,3", "2", None, None)
+Traceback (most recent call last):
+...
+conformance.kit.shape.UsageProblem: --sizes=2,3 has 1 layer but --depth=2: give one of them, or make them agree
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conformance.suite.strategies import LIMITS
+
+
+class UsageProblem(ValueError):
+    """An option value that cannot be used (the message names the option and says why)."""
+
+
+@dataclass(frozen=True)
+class ShapeOptions:
+    sizes: tuple | None = None
+    depth: int | None = None
+    max_width: int = LIMITS["max_width"]
+    max_batch: int = LIMITS["max_batch"]
+
+    def strategy_kwargs(self) -> dict:
+        """Keyword arguments of :func:`conformance.suite.strategies.cases`."""
+        if self.sizes is not None:
+            return {"sizes": self.sizes, "max_batch": self.max_batch}
+        depth = {"min_depth": self.depth, "max_depth": self.depth} if self.depth else {}
+        return {**depth, "max_width": self.max_width, "max_batch": self.max_batch}
+
+    def describe(self) -> str:
+        if self.sizes is not None:
+            return f"sizes {'-'.join(map(str, self.sizes))}, batch 1-{self.max_batch}"
+        depth = f"depth {self.depth}" if self.depth else f"depth 1-{LIMITS['max_depth']}"
+        return f"{depth}, widths 1-{self.max_width}, batch 1-{self.max_batch}"
+
+    def hint(self) -> str:
+        """Which option fits when a function may not support the drawn architecture."""
+        return ("If your backprop supports only one architecture (an assignment's, say 784-16-16-10), check "
+                "exactly that one: --sizes=784,16,16,10; or restrict what is drawn: --depth=L, --max-width=N, "
+                "--max-batch=M.")
+
+
+def _positive(option, text, largest=None):
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        raise UsageProblem(f"{option}={text}: expected a whole number") from None
+    if value < 1 or (largest is not None and value > largest):
+        bound = f" and at most {largest}" if largest is not None else ""
+        raise UsageProblem(f"{option}={text}: expected at least 1{bound}")
+    return value
+
+
+def shape_options(sizes, depth, max_width, max_batch) -> ShapeOptions:
+    """Parse the four options (strings or None) into :class:`ShapeOptions`, or raise :class:`UsageProblem`."""
+    batch = _positive("--max-batch", max_batch, 4096) if max_batch else LIMITS["max_batch"]
+    if sizes:
+        parts = [p for p in str(sizes).split(",") if p.strip()]
+        numbers = tuple(_positive("--sizes", p, 100_000) for p in parts)
+        if len(numbers) < 2:
+            raise UsageProblem(f"--sizes={sizes}: give n(0),n(1),...,n(L): at least two layer sizes")
+        if depth and _positive("--depth", depth) != len(numbers) - 1:
+            raise UsageProblem(f"--sizes={sizes} has {len(numbers) - 1} layer{'s' * (len(numbers) > 2)} but "
+                               f"--depth={depth}: give one of them, or make them agree")
+        if max_width:
+            raise UsageProblem("--sizes fixes every width: --max-width cannot be used with it")
+        return ShapeOptions(sizes=numbers, max_batch=batch)
+    return ShapeOptions(depth=_positive("--depth", depth, 64) if depth else None,
+                        max_width=_positive("--max-width", max_width, 100_000) if max_width else LIMITS["max_width"],
+                        max_batch=batch)
