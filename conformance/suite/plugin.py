@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.kit import plugin as kit_plugin
-
 from . import device as _device
 from . import (
     oracles,
@@ -100,6 +98,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session, exitstatus):
     path = session.config.getoption("conformance_report", default=None)
+    from conformance.kit import plugin as kit_plugin
+
     if not path or kit_plugin.active():  # a kit run: the kit writes its own verdict
         return
     from hypothesis import settings
