@@ -392,6 +392,11 @@ def check(impl, case, *, aspects=ASPECTS, spec=None, frameworks=True):
             hint += (f"\nIf your backprop supports only some activations (this network uses "
                      f"{', '.join(dict.fromkeys(case.activations))}), draw only those: pytest --impl=... "
                      "--activations=LIST, e.g. --activations=sigmoid,identity.")
+        if isinstance(exc, (KeyError, ValueError, NotImplementedError, IndexError, AssertionError)):
+            hint += (f"\nIf your backprop supports only one architecture (this network is "
+                     f"{'-'.join(map(str, case.sizes))}, {len(case.weights)} layer{'s' * (len(case.weights) > 1)}), "
+                     f"check exactly yours: --sizes=N0,N1,...,NL (e.g. --sizes=784,16,16,10), or restrict what "
+                     "is drawn: --depth=L (the number of layers it supports), --max-width=N, --max-batch=M.")
         fail("call", f"it raised {type(exc).__name__}: {exc}", "Traceback of your function:\n" + tb.rstrip() + hint)
     problem, yours = _structure_problem(result, case)
     if problem:
