@@ -39,13 +39,32 @@ def test_citation_has_the_cff_1_2_0_required_keys():
     assert all("name" in a or "family-names" in a for a in cff["authors"])
 
 
-@pytest.mark.parametrize("workflow", sorted(p.name for p in (ROOT / "ci").glob("*.yml")))
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+
+
+def test_the_workflows_are_where_github_runs_them():
+    assert [p.name for p in WORKFLOWS] == ["conformance-kit.yml", "tests.yml"]
+    assert not list((ROOT / "ci").glob("*.yml")), "ci/ holds the scripts the workflows call, not workflows"
+
+
+@pytest.mark.parametrize("workflow", [p.name for p in WORKFLOWS])
 def test_workflows_are_valid_against_githubs_schema(workflow):
     pytest.importorskip("check_jsonschema", reason="check-jsonschema carries GitHub's workflow schema")
     result = subprocess.run(
         [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
-         str(ROOT / "ci" / workflow)], capture_output=True, text=True)
+         str(ROOT / ".github" / "workflows" / workflow)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_reusable_workflow_only_wires_inputs_to_the_ci_script():
+    yaml = pytest.importorskip("yaml", reason="PyYAML reads the workflow")
+    flow = yaml.safe_load((ROOT / ".github" / "workflows" / "conformance-kit.yml").read_text())
+    on = flow[True] if True in flow else flow["on"]  # YAML 1.1 reads the key `on` as True
+    assert set(on) == {"workflow_call"} and "spec" in on["workflow_call"]["inputs"]
+    runs = [s.get("run", "") for s in flow["jobs"]["kit"]["steps"]]
+    assert sum("ci/kit_check.sh" in r for r in runs) == 1
+    assert "backprop-reference[kit]==$KIT_VERSION" in "".join(runs)  # a pinned version, outside the workspace
+    assert flow["jobs"]["kit"]["timeout-minutes"] <= 60
 
 
 def test_readme_names_the_test_command_that_ci_runs():

@@ -1,0 +1,123 @@
+"""What users install, tried as they meet it: the built wheel and sdist, fresh venvs, folders that are not
+this checkout.  Slow (builds, venvs, installs): under the ``packaging`` marker, which the default run
+deselects; ``.ci/run`` and the workflow's ``installed`` job run ``python -m pytest -m packaging``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import reference
+
+pytestmark = pytest.mark.packaging
+
+ROOT = Path(__file__).resolve().parents[1]
+STUDENT = ROOT / "tests" / "kit" / "students" / "correct.py"
+UNRELATED_TEST = '''
+import jax
+from hypothesis import given, settings, strategies as st
+
+
+def test_profile_and_jax_are_untouched():
+    assert settings._current_profile == "default"
+    assert settings().max_examples == 100
+    assert not jax.config.jax_enable_x64
+
+
+@given(st.integers())
+def test_a_property(n):
+    assert n == n
+'''
+
+
+def run(cmd, cwd, timeout=1200, env=None):
+    clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "BACKPROP_IMPL", "PYTEST_ADDOPTS",
+                                                             "VIRTUAL_ENV")}
+    return subprocess.run([str(c) for c in cmd], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          env={**clean, **(env or {})})
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dist")
+    proc = run([sys.executable, "-m", "build", "--wheel", "--sdist", "--outdir", out, ROOT], cwd=out)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    wheel, = out.glob("*.whl")
+    sdist, = out.glob("*.tar.gz")
+    return wheel, sdist
+
+
+def test_the_wheel_ships_the_kit_and_no_tests_package(dist):
+    wheel, _ = dist
+    assert f"-{reference.__version__}-" in wheel.name
+    with zipfile.ZipFile(wheel) as z:
+        names = z.namelist()
+        entry_points = next(z.read(n).decode() for n in names if n.endswith("entry_points.txt"))
+        meta = next(z.read(n).decode() for n in names if n.endswith("METADATA"))
+    tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
+    assert tops == {"reference", "adapters", "teaching", "conformance"}
+    assert "conformance/kit/plugin.py" in names and "conformance/kit/test_kit.py" in names
+    assert "[pytest11]\nconformance.kit.plugin = conformance.kit.plugin" in entry_points
+    assert "backprop-check = conformance.kit.cli:main" in entry_points
+    assert "Framework :: Pytest" in meta and "License-Expression: MIT" in meta
+    assert 'Provides-Extra: kit' in meta and "Project-URL: Issues" in meta
+
+
+def test_the_kit_from_the_installed_wheel_in_an_empty_folder(dist, tmp_path):
+    """ci/kit_check.sh (the reusable workflow's step) installs the wheel in a fresh venv, without torch."""
+    wheel, _ = dist
+    folder, venv = tmp_path / "course", tmp_path / "venv"
+    folder.mkdir()
+    shutil.copy(STUDENT, folder / "student.py")
+    script = [ROOT / "ci" / "kit_check.sh", "--install", f"{wheel}[kit]", "--venv", venv]
+
+    good = run(["bash", *script, "--spec", "student.py:backprop", "--report", "report.json"], cwd=folder)
+    assert good.returncode == 0, good.stdout[-4000:] + good.stderr[-4000:]
+    assert "3 passed" in good.stdout and f"backprop-check (backprop-reference) {reference.__version__}" in good.stdout
+    half = run(["bash", *script, "--spec", "student.py:half_cost", "--activations", "identity,sigmoid"], cwd=folder)
+    assert half.returncode == 1, half.stdout[-4000:]
+    assert "1/2 cost convention" in half.stdout
+
+    # the same verdicts through pytest's own command line, from the same folder
+    python = venv / "bin" / "python"
+    assert run([python, "-m", "pytest", "--impl=student.py:backprop"], cwd=folder).returncode == 0
+    half = run([python, "-m", "pytest", "--impl=student.py:half_cost", "--activations=identity,sigmoid"], cwd=folder)
+    assert half.returncode == 1 and "1/2 cost convention" in half.stdout
+    assert sorted(p.name for p in folder.iterdir() if p.name != ".pytest_cache") == ["report.json", "student.py"]
+
+    # an unrelated Hypothesis suite in that venv, jax installed: default profile, x64 off, no kit output
+    assert run([python, "-m", "pip", "install", "--quiet", "jax"], cwd=folder).returncode == 0
+    other = tmp_path / "other_project"
+    other.mkdir()
+    (other / "test_other.py").write_text(UNRELATED_TEST)
+    proc = run([python, "-m", "pytest", "-p", "no:cacheprovider"], cwd=other)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert "2 passed" in proc.stdout
+    assert "conformance" not in proc.stdout.replace("backprop-reference", "")
+
+
+def test_the_sdist_runs_its_own_tests(dist, tmp_path):
+    """Unpacked in a fresh venv with torch, jax and the extras installed from the sdist: its tests pass there."""
+    _, sdist = dist
+    with tarfile.open(sdist) as tar:
+        tar.extractall(tmp_path, filter="data")
+    unpacked, = [p for p in tmp_path.iterdir() if p.is_dir()]
+    for needed in ("tests/support/fixed_networks.py", "tests/kit/test_catalog.py", "tests/kit/students/correct.py",
+                   "examples/student_notebook.ipynb", "ci/kit_check.sh", ".github/workflows/tests.yml", "docs"):
+        assert (unpacked / needed).exists(), needed
+    venv = tmp_path / "venv"
+    assert run([sys.executable, "-m", "venv", venv], cwd=tmp_path).returncode == 0
+    pip = [venv / "bin" / "python", "-m", "pip", "install", "--quiet"]
+    assert run([*pip, "torch==2.13.0"], cwd=tmp_path).returncode == 0
+    proc = run([*pip, f"{sdist}[all]"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    proc = run([venv / "bin" / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=unpacked, timeout=1800)
+    assert proc.returncode == 0, proc.stdout[-6000:]
