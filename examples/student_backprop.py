@@ -1,10 +1,12 @@
 """Your backpropagation, to be checked by the conformance kit.
 
-Fill in the TODOs, then run, from the backprop-reference checkout:
+Fill in the TODOs, then run, from the folder that holds this file
+(``pip install "backprop-reference[kit]"`` once):
 
-    pytest --impl=examples/student_backprop.py:backprop
+    backprop-check student_backprop.py:backprop
 
-(add ``--activations=sigmoid`` if you only wrote the sigmoid).  The kit draws
+(or ``pytest --impl=student_backprop.py:backprop``; add ``--activations=sigmoid`` if you only
+wrote the sigmoid).  The kit draws
 hundreds of small networks, compares your gradients with the reference's
 (and PyTorch's and JAX's), and when something is off shows the smallest
 network it fails on, your numbers against the reference's, the likely
