@@ -1,6 +1,6 @@
 """The kit from Python: ``check(fn)`` for notebooks and custom graders.
 
-    >>> from conformance.kit import check
+    >>> from conformance.kit.api import check
     >>> from reference import backprop
     >>> result = check(backprop, activations="sigmoid,identity", max_examples=10, frameworks=False)
     >>> result.passed, sorted(result.properties)

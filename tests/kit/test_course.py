@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 
 import reference
-from conformance.kit import check
+from conformance.kit.api import check
 from conformance.kit.cli import main as cli_main
 from conformance.kit.shape import shape_options
 from conformance.suite.strategies import cases
