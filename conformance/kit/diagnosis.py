@@ -26,11 +26,11 @@ in this order:
 >>> from conformance.suite.strategies import Case
 >>> from conformance.kit.mistakes import half_sum_cost
 >>> case = Case([np.array([[2.0]])], [np.array([0.5])], ["identity"], np.array([[1.0]]), np.array([[3.0]]))
->>> print(diagnose(case, half_sum_cost))  # doctest: +ELLIPSIS
+>>> print(diagnose(case, half_sum_cost))  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
 Where: every dC/dw and dC/db differs, in every layer, by the same factor.
-Every dC/dw and dC/db is exactly m/2 times the video's (m = 3, n_L = 5 on the probe networks: 1.5; ...
-...the 1/2 cost convention and a sum over the m examples instead of their mean. ...
-Likely mistake: 'half_sum_cost': ...
+Every dC/dw and dC/db is exactly m/2 times the video's (m = 3, n_L = 5 on the probe networks: 1.5; 0.5 on your
+failing example, m = 1, n_L = 1): the 1/2 cost convention and a sum over the m examples instead of their mean. ...
+It also equals the catalogued mistake 'half_sum_cost' ...
 """
 
 from __future__ import annotations
@@ -423,6 +423,13 @@ def _activation_note(obs, named) -> list:
 
 # ---------------------------------------------------------------- the diagnosis
 
+def _every_activation(case):
+    """A stand-in case drawing every activation (for the probe that separates twins)."""
+    from conformance.suite.strategies import Case
+    names = list(dict.fromkeys(list(case.activations) + list(reference.ACTIVATIONS)))
+    return Case(case.weights, case.biases, names, case.x, case.y)
+
+
 def diagnose(case, yours_fn) -> str:
     """The diagnosis paragraph for the function `yours_fn`, which failed on `case`."""
     obs = observe(case, yours_fn)
@@ -457,6 +464,15 @@ def diagnose(case, yours_fn) -> str:
     factor = _factor(obs)
     lines += factor
     named = matches(obs)
+    if len(named) > 1:  # twins on the activations drawn: one more probe with every activation tells them apart
+        label, kind, args = probes(_every_activation(case), seed=1)[0]
+        with np.errstate(all="ignore"):
+            ref, _ = _arrays(reference.backprop(*args))
+        yours, f32 = _call(yours_fn, args)
+        if yours is not None:
+            extra = Observation(label, kind, args, ref, yours, f32)
+            named = [mk for mk in named if mk in matches([extra])] or named
+            obs.append(extra)
     if any(mk.name == "float32_leak" for mk in named):
         worst = _float32_like(first.ref, first.yours) or 0.0
         lines.append(f"Your gradients are the reference's up to rounding the size of float32's (worst difference "
