@@ -92,8 +92,12 @@ def _arrays(grads):
         return None, False
 
 
+def _copies(args):
+    return [w.copy() for w in args[0]], [b.copy() for b in args[1]], list(args[2]), args[3].copy(), args[4].copy()
+
+
 def _call(fn, args):
-    args = ([w.copy() for w in args[0]], [b.copy() for b in args[1]], list(args[2]), args[3].copy(), args[4].copy())
+    args = _copies(args)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
@@ -223,7 +227,7 @@ def _nonfinite(obs) -> list:
         hit = [k for k, v in st.items() if v == "nonfinite"]
         if not hit:
             continue
-        names = ", ".join(f"{s}({l})" for s, l in sorted(hit, key=lambda t: (t[1], t[0])))
+        names = ", ".join(f"{s}({l})" for s, l in sorted(hit, key=lambda t: (t[1], t[0] != "dC/dw")))
         with np.errstate(all="ignore"):
             t = reference.backprop_trace(*ob.args)
         limit = EXP_LIMIT["float32" if ob.float32 else "float64"]
@@ -366,7 +370,7 @@ def _dtypes_note(fn, case) -> str:
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            dw, db = fn(*[([a.copy() for a in v] if isinstance(v, list) else v.copy()) for v in case.args()])
+            dw, db = fn(*_copies(case.args()))
         kinds = [(sym, l, np.asarray(g).dtype) for sym, part in (("dC/dw", dw), ("dC/db", db))
                  for l, g in enumerate(part, start=1)]
     except Exception:  # noqa: BLE001
@@ -481,7 +485,8 @@ def diagnose(case, yours_fn) -> str:
                      "return float64. Compute in float64 throughout, or return every tensor as float32 (the kit "
                      "then uses its float32 tolerance).")
     ran = sum(ob.yours is not None for ob in obs[1:])
-    scope = f"on your failing example and the {ran} probe network{'s' * (ran != 1)} it ran on"
+    scope = (f"on your failing example and the {ran} probe network{'s' * (ran != 1)} it ran on" if ran else
+             "on your failing example (your function ran on no probe network to tell them apart)")
     if len(named) == 1:
         mk = named[0]
         lead = "It also equals" if lines and (factor or shape_notes or misplaced) else "Likely mistake:"

@@ -49,7 +49,15 @@ def candidates(measured, rtol: float = 1e-7) -> list:
     """(s, a, b, c) with k = s 2^a m^b n^c on every (k, m, n) measured, simplest first."""
     found = [(s, a, b, c) for s in (1, -1) for a, b, c in itertools.product(RANGE, RANGE, RANGE)
              if (s, a, b, c) != (1, 0, 0, 0) and all(_fits(k, m, n, s, a, b, c, rtol) for k, m, n in measured)]
-    return sorted(found, key=lambda t: (abs(t[1]) + abs(t[2]) + abs(t[3]), t[0] < 0))
+    return sorted(found, key=lambda t: (_uncommon(*t), abs(t[1]) + abs(t[2]) + abs(t[3]), t[0] < 0))
+
+
+COMMON = {("2", -1), ("m", 1), ("n", -1)}  # the conventions real code uses: 1/2, a sum over examples, MSELoss
+
+
+def _uncommon(s, a, b, c) -> int:
+    """How many of the terms are not one of the common conventions (those are listed first)."""
+    return sum(1 for key, e in (("2", a), ("m", b), ("n", c)) if e and (key, e) not in COMMON)
 
 
 def formula(s, a, b, c) -> str:
