@@ -133,7 +133,7 @@ def seeded_arrays(draw, shape, *, fan_in: int = 1, extremes: bool = True, target
 
 
 def _array(draw, shape, values, label, **seeded):
-    if int(np.prod(shape)) <= SMALL:
+    if int(np.prod(shape)) <= SMALL and not seeded.get("middle"):
         return draw(hnp.arrays(np.float64, shape, elements=values), label=label)
     return draw(seeded_arrays(shape, **seeded), label=label)
 
@@ -151,8 +151,10 @@ def cases(draw, *, max_depth: int = 4, max_width: int = 6, max_batch: int = 8,
     ``reach=True`` mixes in, about one draw in ``REACH["share"]``, a *larger* network: depth up to
     ``reach_depth`` (unless min_depth == max_depth fixes it), widths up to ``reach_width``, batch up to
     ``reach_batch`` (a fixed ``sizes`` stays fixed), targets y in [-3, 3] and magnitudes between 3 and
-    20 besides the usual ones.  The branch is one drawn integer that shrinks to 0, the usual networks,
-    so a failure found on a larger network still shrinks to the smallest one that fails.  Without
+    20 besides the usual ones.  The branch is one drawn integer that shrinks to 0, the usual networks;
+    its arrays are all drawn from seeds (whatever their size), so that shrinking a width or the batch
+    keeps the rest of the draw as it was and a failure found on a larger network shrinks to the
+    smallest one that fails (m = 11 for code that drops a partial mini-batch of 10).  Without
     ``reach`` the draws are exactly what they were.
     """
     large = reach and draw(st.integers(0, REACH["share"] - 1), label="larger network") == REACH["share"] - 1
@@ -161,7 +163,11 @@ def cases(draw, *, max_depth: int = 4, max_width: int = 6, max_batch: int = 8,
         if sizes is None and min_depth != max_depth:
             max_depth = max(max_depth, reach_depth)
         max_width = max(max_width, reach_width)
-    if sizes is None:
+    if sizes is None and large:  # the depth is the list's length: a layer shrinks away with its entry
+        sizes = draw(st.lists(st.integers(1, max_width), min_size=min_depth + 1, max_size=max_depth + 1),
+                     label="sizes n_0..n_L")
+        depth = len(sizes) - 1
+    elif sizes is None:
         depth = draw(st.integers(min_depth, max_depth), label="depth L")
         sizes = draw(st.lists(st.integers(1, max_width), min_size=depth + 1, max_size=depth + 1),
                      label="sizes n_0..n_L")
