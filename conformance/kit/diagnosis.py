@@ -204,6 +204,9 @@ def where(ob) -> str | None:
     bad_b = sorted(l for s, l in bad if s == "dC/db")
     if len(bad) == 2 * L and _common_ratio(ob.ref, ob.yours, ob.float32) is not None:
         return "every dC/dw and dC/db differs, in every layer, by the same factor"
+    if not bad_w and all(not np.any(r) for r in ob.ref[0]):
+        return (f"dC/db differs in {_layers(bad_b)}; dC/dw is 0 here, in yours and the reference's alike, so "
+                "this example cannot tell whether it is right")
     if not bad_w:
         return f"dC/dw is right in every layer; dC/db differs in {_layers(bad_b)}"
     if not bad_b:
