@@ -44,6 +44,7 @@ import reference
 
 from . import factors
 from .mistakes import CATALOG
+from .naming import layer_name
 
 EXP_LIMIT = {"float64": 709.0, "float32": 88.0}  # |z| beyond which exp(|z|) overflows
 STABLE = {
@@ -230,7 +231,7 @@ def _nonfinite(obs) -> list:
         hit = [k for k, v in st.items() if v == "nonfinite"]
         if not hit:
             continue
-        names = ", ".join(f"{s}({l})" for s, l in sorted(hit, key=lambda t: (t[1], t[0] != "dC/dw")))
+        names = ", ".join(layer_name(s, l) for s, l in sorted(hit, key=lambda t: (t[1], t[0] != "dC/dw")))
         with np.errstate(all="ignore"):
             t = reference.backprop_trace(*ob.args)
         limit = EXP_LIMIT["float32" if ob.float32 else "float64"]
