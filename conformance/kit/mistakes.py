@@ -13,6 +13,40 @@ under the float32 row).  Plug any of them into the kit to see it caught and name
 Each name below is a function ``backprop(weights, biases, activations, x, y)``;
 ``CATALOG[name].function32`` is the same mistake computed in float32.
 
+The code bases studied, and what each taught the catalogue (every entry's ``source`` says
+which it comes from; each was written anew here from how those sources write backprop,
+nothing copied):
+
+* Nielsen, *Neural Networks and Deep Learning*, ``network.py``: the 1/2 cost with the
+  gradient summed over the mini-batch (``half_sum_cost``, m/2: the most common convention),
+  sigmoid everywhere (``every_layer_sigmoid``), ``range(2, num_layers)`` loops counting the
+  input layer (``first_layer_skipped``), negative layer indices (``activation_off_by_one_layer``),
+  column vectors (the extra-axis shape message); ``network2.py``: the cross-entropy delta
+  ``(a - y)`` (``cross_entropy_delta``), and its output error already holding sigma'
+  (``sigma_prime_twice_in_last_layer``).
+* CS231n (two-layer net assignment, "Putting it together"): ``dscores /= N`` and
+  ``db = np.sum(dscores, axis=0, keepdims=True)`` (``bias_gradient_keepdims``), (in, out) weights with
+  ``dW = X.T @ dscores`` (``transposed_weight_gradient``), a fixed two layers (``only_two_layers``).
+* Andrew Ng's Deep Learning Specialization / ML course: J = 1/2m sum (``half_cost_convention``),
+  ``dW = 1/m dZ A^T`` and ``db = 1/m sum(dZ, axis=1)`` in a column layout (``weight_gradient_averaged_again``,
+  ``bias_gradient_averaged_again``, ``bias_gradient_without_1_over_m``, ``bias_gradient_over_wrong_axis``,
+  ``divided_by_m_twice``), ``relu_backward`` written from the cache (``relu_prime_from_a_with_ge``),
+  logistic regression's ``dZ = A - Y`` (``cross_entropy_delta``).
+* d2l.ai and torch: ``nn.MSELoss`` averaging over every element (``mean_over_outputs_too``), float32 by
+  default (``float32_leak``), relu'(0) = 0 (``relu_prime_at_zero_is_one``, ``..._is_half``).
+* micrograd and autodiff: max(z, 0) has slope 1/2 at the tie (``relu_prime_at_zero_is_half``), gradients
+  accumulated across calls (the kit's determinism check rather than a catalogue entry).
+* scikit-learn's MLP (``_backprop``): squared loss / 2 (``half_cost_convention``) and ``deltas[last] =
+  a - y`` for its logistic output (``cross_entropy_delta``).
+* Goodfellow, Bengio and Courville, *Deep Learning* (6.5): sums of squares without the mean
+  (``sum_over_examples``) and the chain rule through every path (``no_sum_over_paths``).
+* Common tutorial, blog and Stack Overflow code: ``sigmoid_derivative(x) = x * (1 - x)`` called on z
+  (``sigmoid_prime_formula_on_z``, ``tanh_prime_formula_on_z``, ``sigma_prime_of_a``), activations written
+  from their definitions (``tanh_from_exponentials``, ``sigmoid_from_exp_over_one_plus_exp``,
+  ``sigmoid_prime_from_exponentials``), ``error = y - output`` (``sign_of_a_minus_y``), the loss propagated
+  as if it were its derivative (``cost_instead_of_its_derivative``), lists built backwards and not reversed
+  (``gradients_listed_last_layer_first``), caches keeping z for a (``weight_gradient_uses_z``).
+
 >>> import numpy as np
 >>> from reference import backprop
 >>> args = ([np.array([[2.0]])], [np.array([0.5])], ["identity"], np.array([[1.0]]), np.array([[3.0]]))
