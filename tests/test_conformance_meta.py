@@ -1,10 +1,11 @@
 """Meta-tests: the suite's helpers catch real bugs, do not cry wolf at known edges, and report well.
 
-A tolerance that hides bugs is a bug: each mutant below is a backprop with one classic
-mistake (the video's 2 dropped, the 1/m dropped, sigma' replaced by sigma, relu'(0) = 1,
-w(l) not transposed in dC/da(l-1)), and the float64, float32 and TF32 rows must each
-catch it.  A tolerance that cries wolf is a bug too: saturated sigmoids (torch and jax
-give slope 0, the reference e^-|z|), relu's kink and cancellation in a(L) - y must pass.
+A tolerance that hides bugs is a bug: every entry of the kit's catalogue of mistakes is a
+backprop with one mistake (conformance/kit/mutants.py, the one mutant engine the kit's
+diagnosis runs too), and the float64, float32 and TF32 rows must each catch it wherever the
+entry says it is a mistake (a float32 leak is none under the float32 rows).  A tolerance that
+cries wolf is a bug too: saturated sigmoids (torch and jax give slope 0, the reference
+e^-|z|), relu's kink and cancellation in a(L) - y must pass.
 """
 
 from __future__ import annotations
@@ -17,11 +18,15 @@ import numpy as np
 import pytest
 
 import reference
+from conformance.kit import mutants
+from conformance.kit.diagnosis import probes
+from conformance.kit.mistakes import CATALOG
 from conformance.suite import oracles, report
 from conformance.suite.assertions import ConformanceError, assert_trace_agrees, reproducer, tensor_name
 from conformance.suite.bounds import error_bounds
 from conformance.suite.strategies import Case
 from conformance.suite.tolerances import TOLERANCES, tolerance
+from reference import ACTIVATIONS
 
 AVAILABLE = [n for n in oracles.IMPLEMENTATIONS if oracles.availability(n)[0]]
 needs_framework = pytest.mark.skipif(not AVAILABLE, reason="neither torch nor jax is installed")
@@ -49,54 +54,44 @@ SATURATED = Case([np.array([[60.0], [-45.0], [20.0]]), np.array([[1.5, -2.0, 0.7
                  ["sigmoid", "identity"], np.array([[1.0], [-0.9], [1.2]]), np.zeros((3, 1)))
 
 
-def mutant_trace(case, bug=None):
-    """A numpy backprop (rows = examples) with one optional mistake."""
-    sig = {"sigmoid": lambda z: 1 / (1 + np.exp(-z)), "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0),
-           "identity": lambda z: z}
-    prime = {"sigmoid": lambda z: sig["sigmoid"](z) * (1 - sig["sigmoid"](z)), "tanh": lambda z: 1 - np.tanh(z) ** 2,
-             "relu": lambda z: (z >= 0 if bug == "relu'(0) = 1" else z > 0).astype(float),
-             "identity": np.ones_like}
-    if bug == "sigma' = sigma":
-        prime["sigmoid"], prime["tanh"] = sig["sigmoid"], np.tanh
-    ws, bs, names, x, y = case.args()
-    m, L = x.shape[0], len(ws)
-    z, a = [], [x]
-    for w, b, n in zip(ws, bs, names):
-        z.append(a[-1] @ w.T + b)
-        a.append(sig[n](z[-1]))
-    factor = {"no 2": 1.0, "no 1/m": 2.0 * m}.get(bug, 2.0)
-    da = [None] * (L + 1)
-    da[L] = factor / m * (a[L] - y)
-    dz, dw, db = [None] * L, [None] * L, [None] * L
-    for i in range(L - 1, -1, -1):
-        dz[i] = da[i + 1] * prime[names[i]](z[i])
-        dw[i] = dz[i].T @ a[i]
-        db[i] = dz[i].sum(axis=0)
-        if bug == "w not transposed" and ws[i].shape[0] == ws[i].shape[1]:
-            da[i] = dz[i] @ ws[i].T
-        else:
-            da[i] = dz[i] @ ws[i]
-    C = float(np.mean(np.sum((a[L] - y) ** 2, axis=1)))
-    return reference.Trace(z=z, a=a, dC_dz=dz, dC_da=da, dC_dw=dw, dC_db=db, C=C)
+def mutant_trace(case, mistake=None, dtype="float64"):
+    """The one mutant engine's trace (conformance/kit/mutants.py): a numpy backprop with one catalogued mistake."""
+    return mutants.trace(*case.args(), mistake=mistake, dtype=dtype)
 
 
-BUGS = {"no 2": _case(), "no 1/m": _case(), "sigma' = sigma": _case(), "relu'(0) = 1": KINK,
-        "w not transposed": _case()}
+def _demonstrations():
+    """Small networks on which the catalogued mistakes show: the kit's probes for a case drawing every activation
+    (a mixed 4-layer one, one per activation with relu's kink and |z| = 800), the relu kink and saturation."""
+    every = Case([np.ones((1, 1))], [np.zeros(1)], list(ACTIVATIONS), np.ones((1, 1)), np.ones((1, 1)))
+    return [Case(*map(list, args[:3]), *args[3:]) for _, _, args in probes(every)] + [KINK, SATURATED, _case()]
+
+
+DEMOS = _demonstrations()
 
 
 @pytest.mark.parametrize("mode", ["float64", "float32", "float32-tf32"])
-@pytest.mark.parametrize("bug", list(BUGS))
-def test_every_row_of_the_table_catches_each_classic_mistake(bug, mode):
+@pytest.mark.parametrize("name", sorted(CATALOG))
+def test_every_row_of_the_table_catches_each_catalogued_mistake(name, mode):
+    """Every catalogue entry fails under every tolerance row where it is a mistake (it says which), on one of the
+    demonstration networks; where it is none (a float32 leak under the float32 rows) it passes on all of them."""
     dtype = "float64" if mode == "float64" else "float32"
-    case = BUGS[bug].rounded(dtype)
-    truth = reference.backprop_trace(*case.args())
-    assert_trace_agrees(case, dtype, TOLERANCES[mode], mode, "truth", truth)  # the correct one passes
-    with pytest.raises(ConformanceError):
-        assert_trace_agrees(case, dtype, TOLERANCES[mode], mode, "mutant", mutant_trace(case, bug))
+    caught = []
+    for demo in DEMOS:
+        case = demo.rounded(dtype)
+        truth = mutant_trace(case, None, dtype)
+        assert_trace_agrees(case, dtype, TOLERANCES[mode], mode, "truth", truth)  # the correct engine passes
+        try:
+            assert_trace_agrees(case, dtype, TOLERANCES[mode], mode, name, mutant_trace(case, name, dtype))
+        except ConformanceError:
+            caught.append(demo.describe())
+    if mode in CATALOG[name].rows:
+        assert caught, f"{name} passes every demonstration network under the {mode} row"
+    else:
+        assert not caught, f"{name} is declared no mistake under {mode} but fails on {caught}"
 
 
 def test_the_correct_mutant_is_the_reference():
-    for case in [*BUGS.values(), SATURATED]:
+    for case in [*DEMOS, CANCELLED_KINK]:
         assert_trace_agrees(case, "float64", tolerance("float64"), "float64", "numpy", mutant_trace(case))
 
 
@@ -144,8 +139,9 @@ def test_tensor_names_follow_the_video():
 def test_failure_message_has_every_part():
     case = _case()
     with pytest.raises(ConformanceError) as info:
-        assert_trace_agrees(case, "float64", tolerance("float64"), "float64", "mutant", mutant_trace(case, "no 2"),
-                            others={"torch": None, "jax": lambda: mutant_trace(case, "no 2")})
+        assert_trace_agrees(case, "float64", tolerance("float64"), "float64", "mutant",
+                            mutant_trace(case, "half_cost_convention"),
+                            others={"torch": None, "jax": lambda: mutant_trace(case, "half_cost_convention")})
     msg = str(info.value)
     for part in ("a(3)", "disagrees: mutant vs reference (float64)", "reference =", "mutant", "torch     = n/a",
                  "jax", "allowed", "x the tolerance", "network: 2-3-2-2 (sigmoid, tanh, sigmoid), m=3",

@@ -1,126 +1,343 @@
-"""Name the likely mistake behind a failing backprop, from its output on the failing example.
+"""Name the likely mistake behind a failing backprop: localise first, then explain, then name.
 
-Order: strong signatures over all tensors (the same exact ratio everywhere: 0.5,
-2, m, 1/m, 1/n_L; an exact sign flip; transposed shapes), then a match against
-each catalogued mistake's output (:mod:`conformance.kit.mistakes`), then where the
-error sits (only dC/db wrong; only earlier layers wrong).  When nothing matches
-it says so plainly.
+A shrunk example is tiny and often degenerate (zeros, one neuron a layer, one
+example), so several explanations fit it.  The diagnosis therefore runs your
+function on a few small *probe* networks chosen to tell the explanations apart
+(:func:`probes`): a 4-layer network mixing the activations of your failing example
+with m = 3 examples and n_L = 5 outputs (so that 2, m and n_L are different primes),
+and one 2-layer network per activation (the relu one has z = 0 exactly, relu's kink;
+the sigmoid and tanh ones |z| = 800 in one example, where exp overflows).  Then,
+in this order:
 
-A shrunk example is tiny and often degenerate (zeros everywhere, one neuron a
-layer, n_L = m = 2), so several explanations can fit it.  The diagnosis therefore
-also runs your function on a few *probes*: the same activations with generic
-values, once in the failing shape and once one neuron wider per layer and one
-example more.  A catalogued mistake is named only if it gives your output on the
-failing example and on every probe your function runs on; a ratio only if it
-holds on every probe where you still differ from the reference.
+1. *Where*: which tensors and layers differ (dC/dw right and dC/db wrong in layer 2;
+   only the last layer; every layer by one factor), NaN and inf with the z that
+   produce them and the stable formula.
+2. *Factors*: when every gradient is one constant multiple of the video's on every
+   network, the constant is measured on the probes and written as named cost
+   conventions (:mod:`conformance.kit.factors`): m/2 is "the 1/2 cost convention and
+   a sum over the examples".
+3. *Names*: a catalogued mistake (:mod:`conformance.kit.mistakes`) is named only if it
+   gives exactly your output, every tensor, on your failing example and on every probe
+   your function runs on.
+4. *Activations*: which activations your function treats correctly, and the
+   ``--activations`` option that fits when the failure is confined to the others.
 
 >>> import numpy as np
 >>> from conformance.suite.strategies import Case
->>> from conformance.kit.mistakes import half_cost_convention
+>>> from conformance.kit.mistakes import half_sum_cost
 >>> case = Case([np.array([[2.0]])], [np.array([0.5])], ["identity"], np.array([[1.0]]), np.array([[3.0]]))
->>> print(diagnose(case, half_cost_convention))  # doctest: +ELLIPSIS
-On this example and on generic networks like it, your dC/dw and dC/db are all exactly half ... (01:32, 04:07).
-It also equals the catalogued mistake 'half_cost_convention' ...
+>>> print(diagnose(case, half_sum_cost))  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
+Where: every dC/dw and dC/db differs, in every layer, by the same factor.
+Every dC/dw and dC/db is exactly m/2 times the video's (m = 3, n_L = 5 on the probe networks: 1.5; 0.5 on your
+failing example, m = 1, n_L = 1): the 1/2 cost convention and a sum over the m examples instead of their mean. ...
+It also equals the catalogued mistake 'half_sum_cost' ...
 """
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
 import reference
 
+from . import factors
 from .mistakes import CATALOG
+from .naming import layer_name
 
-RTOL_RATIO = 1e-9
-
-# key: (expected ratio as a function of m and n_L, when it applies, what it means)
-RATIOS = {
-    "sum_over_examples": (lambda m, n: m, lambda m, n: m > 1,
-                          "m = {m} times the reference's: summing over the m examples instead of averaging? C is "
-                          "the average of the examples' costs C0 (01:32), so divide by m"),
-    "half_cost_convention": (lambda m, n: 0.5, lambda m, n: True,
-                             "half the reference's: the 1/2 cost convention? The video's cost C0 = sum_j "
-                             "(a(L)_j - y_j)^2 has no 1/2, so dC0/da(L) = 2(a(L) - y) (01:32, 04:07)"),
-    "twice": (lambda m, n: 2.0, lambda m, n: True,
-              "twice the reference's: a factor 2 too many? dC0/da(L) = 2(a(L) - y) has one 2 (04:07)"),
-    "divided_by_m_twice": (lambda m, n: 1.0 / m, lambda m, n: m > 1,
-                           "1/m = 1/{m} of the reference's: divided by m twice? dC/da(L) already carries the 1/m"),
-    "mean_over_outputs_too": (lambda m, n: 1.0 / n, lambda m, n: n > 1,
-                              "1/n_L = 1/{n} of the reference's: averaging over the outputs too (torch.nn.MSELoss's "
-                              "convention)? C0 sums over the outputs j (07:15)"),
-    "sign_of_a_minus_y": (lambda m, n: -1.0, lambda m, n: True,
-                          "the reference's with the opposite sign: the sign of (a - y)? dC0/da(L) = 2(a(L) - y), "
-                          "not 2(y - a(L)) (04:07)"),
+EXP_LIMIT = {"float64": 709.0, "float32": 88.0}  # |z| beyond which exp(|z|) overflows
+STABLE = {
+    "sigmoid": "sigmoid(z) = exp(-logaddexp(0, -z)) (or scipy.special.expit), sigmoid'(z) = sigmoid(z) sigmoid(-z)",
+    "tanh": "np.tanh(z), tanh'(z) = 1 - np.tanh(z)**2",
+    "relu": "np.maximum(z, 0), relu'(z) = (z > 0)",
+    "identity": "a = z, da/dz = 1",
 }
 
 
+@dataclass
+class Observation:
+    """Your function and the reference on one network."""
+
+    label: str  # "your failing example", "the mixed probe", "the relu probe", ...
+    kind: str  # "case", "mixed", "pure"
+    args: tuple
+    ref: tuple  # (dC_dw, dC_db) of the reference, float64
+    yours: tuple | None  # yours as float64 arrays, None if it raised or cannot be read
+    float32: bool = False  # every tensor you returned is float32
+
+    @property
+    def m(self):
+        return self.args[3].shape[0]
+
+    @property
+    def n_L(self):
+        return self.args[4].shape[1]
+
+    @property
+    def names(self):
+        return list(self.args[2])
+
+
+# ---------------------------------------------------------------- calling, comparing
+
 def _arrays(grads):
-    """(dC_dw, dC_db) as lists of float arrays, or None if it cannot be read so."""
+    """((dC_dw, dC_db) as float64 arrays, every tensor float32?), or (None, False) if it cannot be read."""
     try:
+        dw, db = list(grads[0]), list(grads[1])
+        raw = [np.asarray(g) for g in dw + db]
+        f32 = bool(raw) and all(g.dtype == np.float32 for g in raw)
         # copies: a function that keeps state may write into what it returned when it is called again
-        return [np.array(g, dtype=float) for g in grads[0]], [np.array(g, dtype=float) for g in grads[1]]
+        return ([np.array(g, dtype=float) for g in dw], [np.array(g, dtype=float) for g in db]), f32
     except (TypeError, ValueError, IndexError, KeyError):
-        return None
+        return None, False
 
 
-def _close(r, g, rtol=1e-9, atol=1e-7):
-    return r.shape == g.shape and bool(np.allclose(g, r, rtol=rtol, atol=atol, equal_nan=True))
+def _copies(args):
+    return [w.copy() for w in args[0]], [b.copy() for b in args[1]], list(args[2]), args[3].copy(), args[4].copy()
 
 
-def _same(a, b):
+def _call(fn, args):
+    args = _copies(args)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            return _arrays(fn(*args))
+        except Exception:  # noqa: BLE001  (a probe your function cannot run tells nothing)
+            return None, False
+
+
+def _close(r, g, f32=False):
+    """Equal up to rounding (float32's when `f32`), NaN where NaN, the same shape."""
+    if r.shape != g.shape:
+        return False
+    scale = float(np.max(np.abs(r[np.isfinite(r)]), initial=0.0))
+    rtol, atol = (2e-3, 2e-3 * scale + 1e-6) if f32 else (1e-8, 1e-10 * scale + 1e-300)
+    with np.errstate(all="ignore"):
+        return bool(np.allclose(g, r, rtol=rtol, atol=atol, equal_nan=True))
+
+
+def _same(a, b, f32=False):
     if a is None or b is None or len(a[0]) != len(b[0]) or len(a[1]) != len(b[1]):
         return False
-    return all(_close(r, g) for r, g in zip(a[0] + a[1], b[0] + b[1]))
+    return all(_close(r, g, f32) for r, g in zip(a[0] + a[1], b[0] + b[1]))
 
 
-def _common_ratio(ref, yours):
+def _tensors(pair):
+    """[(symbol, layer, array)] for dC/dw(1..L), dC/db(1..L)."""
+    return ([("dC/dw", l, g) for l, g in enumerate(pair[0], start=1)]
+            + [("dC/db", l, g) for l, g in enumerate(pair[1], start=1)])
+
+
+# ---------------------------------------------------------------- probes
+
+def probes(case, seed: int = 0) -> list:
+    """[(label, kind, args)]: the small networks the diagnosis runs your function on (see the module docstring)."""
+    rng = np.random.default_rng(seed)
+    names = list(dict.fromkeys(case.activations))
+
+    def draw(*shape):
+        return rng.uniform(0.3, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
+
+    def net(sizes, acts, m):
+        ws = [draw(n, k) for k, n in zip(sizes, sizes[1:])]
+        bs = [draw(n) for n in sizes[1:]]
+        return [ws, bs, acts, draw(m, sizes[0]), rng.uniform(-1.0, 1.0, (m, sizes[-1]))]
+
+    sizes = [3, 4, 2, 4, 5]
+    mixed = net(sizes, [names[i % len(names)] for i in range(4)], 3)
+    out = [(f"a mixed probe network {'-'.join(map(str, sizes))} ({', '.join(mixed[2])}), m=3", "mixed", mixed)]
+    for name in names:
+        args = net([3, 4, 5], [name, name], 3)
+        if name == "relu":  # example 0 is all zeros and b(1) = 0: z(1) = 0 exactly, relu's kink
+            args[3][0] = 0.0
+            args[1][0] = np.zeros(4)
+        elif name in ("sigmoid", "tanh"):  # example 0 drives z(1) to +-800, where exp overflows
+            args[3][0] = [800.0, 0.0, 0.0]
+            args[0][0][:, 0] = [1.0, -1.0, 1.0, -1.0]
+        extra = {"relu": " (z = 0 in example 0)", "sigmoid": " (|z| = 800 in example 0)",
+                 "tanh": " (|z| = 800 in example 0)"}.get(name, "")
+        out.append((f"a probe network 3-4-5 ({name}, {name}){extra}, m=3", "pure", args))
+    return [(label, kind, tuple(args)) for label, kind, args in out]
+
+
+def observe(case, fn) -> list:
+    """[Observation] for the failing example and every probe."""
+    obs = []
+    for label, kind, args in [("your failing example", "case", case.args())] + probes(case):
+        with np.errstate(all="ignore"):
+            ref, _ = _arrays(reference.backprop(*args))
+        yours, f32 = _call(fn, args)
+        obs.append(Observation(label, kind, args, ref, yours, f32))
+    return obs
+
+
+# ---------------------------------------------------------------- 1. where
+
+def _status(ref, yours, f32):
+    """{(symbol, layer): 'right' | 'wrong' | 'shape' | 'nonfinite'}."""
+    out = {}
+    for (sym, l, r), (_, _, g) in zip(_tensors(ref), _tensors(yours)):
+        if r.shape != g.shape:
+            out[(sym, l)] = "shape"
+        elif (~np.isfinite(g) & np.isfinite(r)).any():
+            out[(sym, l)] = "nonfinite"
+        else:
+            out[(sym, l)] = "right" if _close(r, g, f32) else "wrong"
+    return out
+
+
+def _layers(ls):
+    ls = sorted(ls)
+    return f"layer {ls[0]}" if len(ls) == 1 else "layers " + ", ".join(map(str, ls))
+
+
+def where(ob) -> str | None:
+    """One sentence locating the difference on one observation."""
+    if ob.yours is None or len(ob.yours[0]) != len(ob.ref[0]) or len(ob.yours[1]) != len(ob.ref[1]):
+        return None
+    st = _status(ob.ref, ob.yours, ob.float32)
+    L = len(ob.ref[0])
+    bad = {k for k, v in st.items() if v != "right"}
+    if not bad:
+        return None
+    bad_w = sorted(l for s, l in bad if s == "dC/dw")
+    bad_b = sorted(l for s, l in bad if s == "dC/db")
+    if len(bad) == 2 * L and _common_ratio(ob.ref, ob.yours, ob.float32) is not None:
+        return "every dC/dw and dC/db differs, in every layer, by the same factor"
+    if not bad_w and all(not np.any(r) for r in ob.ref[0]):
+        return (f"dC/db differs in {_layers(bad_b)}; dC/dw is 0 here, in yours and the reference's alike, so "
+                "this example cannot tell whether it is right")
+    if not bad_w:
+        return f"dC/dw is right in every layer; dC/db differs in {_layers(bad_b)}"
+    if not bad_b:
+        return f"dC/db is right in every layer; dC/dw differs in {_layers(bad_w)}"
+    if L > 1 and set(bad_w) == set(bad_b) == {L}:
+        return f"only the last layer's gradients, dC/dw({L}) and dC/db({L}), differ; layers 1..{L - 1} are right"
+    if L > 1 and L not in bad_w and L not in bad_b:
+        return (f"the last layer's gradients are right, {_layers(set(bad_w) | set(bad_b))} differ: the error is in "
+                "going backwards, dC/da(l-1)_k = sum_j w(l)_jk sigma'(z(l)_j) dC/da(l)_j (06:15, 08:32)")
+    if bad == set(st):
+        return "every dC/dw and dC/db differs, in every layer (not by one common factor)"
+    return f"dC/dw differs in {_layers(bad_w)}, dC/db in {_layers(bad_b)}; the rest is right"
+
+
+def _nonfinite(obs) -> list:
+    """Sentences for NaN / inf where the reference is finite: which tensors, the z that produce them, the fix."""
+    for ob in obs:
+        if ob.yours is None:
+            continue
+        st = _status(ob.ref, ob.yours, ob.float32)
+        hit = [k for k, v in st.items() if v == "nonfinite"]
+        if not hit:
+            continue
+        names = ", ".join(layer_name(s, l) for s, l in sorted(hit, key=lambda t: (t[1], t[0] != "dC/dw")))
+        with np.errstate(all="ignore"):
+            t = reference.backprop_trace(*ob.args)
+        limit = EXP_LIMIT["float32" if ob.float32 else "float64"]
+        big = []
+        for l, (z, name) in enumerate(zip(t.z, ob.names), start=1):
+            if name not in ("sigmoid", "tanh"):
+                continue
+            for at in {np.unravel_index(int(np.argmin(z)), z.shape), np.unravel_index(int(np.argmax(z)), z.shape)}:
+                if abs(z[at]) > limit:
+                    big.append((l, name, float(z[at]), at))
+        verb = "is" if len(hit) == 1 else "are"
+        text = f"On {ob.label}, your {names} {verb} NaN or inf where the reference is finite."
+        if big:
+            zs = "; ".join(f"z({l}) = {v:g} (example {at[0]}, j={at[1]}) in a {name} layer"
+                           for l, name, v, at in sorted(big, key=lambda t: (t[0], t[2])))
+            fixes = "; ".join(f"{name}: {STABLE[name]}" for name in dict.fromkeys(n for _, n, _, _ in big))
+            text += (f" There {zs}: exp(|z|) overflows beyond |z| = {limit:g} and inf/inf or inf - inf gives NaN. "
+                     f"Stable formulas: {fixes}.")
+        else:
+            text += (" No z is beyond exp's range there: look for 0/0, inf - inf or log(0) in your formulas (stable "
+                     "forms: " + "; ".join(f"{n}: {STABLE[n]}" for n in dict.fromkeys(ob.names)) + ").")
+        return [text]
+    return []
+
+
+# ---------------------------------------------------------------- 2. factors
+
+def _common_ratio(ref, yours, f32=False):
     """The one ratio yours/ref of every entry (ref = 0 needs yours = 0), or None."""
     ratios = []
-    for r, g in zip(ref[0] + ref[1], yours[0] + yours[1]):
+    for (_, _, r), (_, _, g) in zip(_tensors(ref), _tensors(yours)):
         if r.shape != g.shape or not np.isfinite(g).all():
             return None
-        nz = r != 0
-        if np.any(np.abs(g[~nz]) > 1e-12):
+        scale = max(float(np.max(np.abs(r), initial=0.0)), 1e-300)
+        nz = np.abs(r) > (1e-3 if f32 else 1e-9) * scale
+        if np.any(np.abs(g[~nz]) > (1e-2 if f32 else 1e-7) * max(scale, float(np.max(np.abs(g), initial=0)))):
             return None
         ratios.append((g[nz] / r[nz]).ravel())
     ratios = np.concatenate(ratios) if ratios else np.array([])
     if ratios.size == 0:
         return None
     k = float(np.median(ratios))
-    return k if np.allclose(ratios, k, rtol=RTOL_RATIO, atol=0) else None
+    return k if np.allclose(ratios, k, rtol=1e-3 if f32 else 1e-7, atol=0) and not np.isclose(k, 1.0) else None
 
 
-def _ratio_keys(ref, yours, m, n):
-    """The RATIOS keys that explain yours as a constant multiple of ref."""
-    k = _common_ratio(ref, yours)
-    if k is None or np.isclose(k, 1.0, rtol=RTOL_RATIO):
+def _factor(obs) -> list:
+    """Sentences when every gradient is one constant multiple of the video's on every network it runs on."""
+    ran = [ob for ob in obs if ob.yours is not None and not _same(ob.ref, ob.yours, ob.float32)]
+    measured = []
+    for ob in ran:
+        k = _common_ratio(ob.ref, ob.yours, ob.float32)
+        if k is None:
+            return []
+        measured.append((k, ob.m, ob.n_L, ob))
+    if not measured or measured[0][3].kind != "case":
         return []
-    return [key for key, (value, applies, _) in RATIOS.items()
-            if applies(m, n) and np.isclose(k, value(m, n), rtol=RTOL_RATIO, atol=0)]
+    rtol = 1e-3 if any(ob.float32 for *_, ob in measured) else 1e-7
+    reading = factors.explain([(k, m, n) for k, m, n, _ in measured], rtol)
+    probed = [(k, m, n) for k, m, n, ob in measured if ob.kind != "case"]
+    k0, m0, n0, _ = measured[0]
+    if reading is None:
+        options = factors.candidates([(k, m, n) for k, m, n, _ in measured], rtol)[:4]
+        alts = " or ".join(f"{factors.formula(*t)} ({', '.join(n for n, _ in factors.terms(*t))})" for t in options)
+        return [f"Every dC/dw and dC/db is exactly {k0:.6g} times the video's on your failing example "
+                f"(m = {m0}, n_L = {n0})" + ("" if probed else ", and your function did not run on the probe "
+                                             "networks") + (f": possibly {alts}." if alts else ".")]
+    form, names, video = reading
+    where_ = []
+    if probed:
+        k, m, n = probed[0]
+        where_.append(f"m = {m}, n_L = {n} on the probe networks: {k:.6g}")
+    where_.append(f"{k0:.6g} on your failing example, m = {m0}, n_L = {n0}")
+    return [f"Every dC/dw and dC/db is exactly {form} times the video's ({'; '.join(where_)}): "
+            f"{' and '.join(names)}. " + " ".join(v[0].upper() + v[1:] + "." for v in video)]
 
 
-def _transposed(ref, yours):
-    return [l for l, (r, g) in enumerate(zip(ref[0], yours[0]), start=1)
-            if r.shape != g.shape and g.shape == r.shape[::-1]]
+# ---------------------------------------------------------------- shapes and rounding
 
-
-def _shape_notes(ref, yours):
-    """Sentences for gradients with the right entries in the wrong shape (other than dC/dw(l) transposed)."""
+def _shape_notes(ref, yours) -> list:
+    """Sentences for gradients in the wrong shape, saying whether the entries themselves are right."""
     notes = []
-    for sym, refs, ours in (("dC/dw", ref[0], yours[0]), ("dC/db", ref[1], yours[1])):
-        for l, (r, g) in enumerate(zip(refs, ours), start=1):
-            if r.shape == g.shape or (sym == "dC/dw" and g.shape == r.shape[::-1]) or g.size != r.size:
-                continue
-            like = "w" if sym == "dC/dw" else "b"
-            if g.squeeze().shape == r.squeeze().shape:
-                notes.append(f"{sym}({l}) has shape {g.shape}, the right entries with an extra axis of length 1 "
-                             f"(a column vector, as in Nielsen's layout?): return it shaped like {like}({l}), "
-                             f"{r.shape}, e.g. with .reshape({like}.shape).")
+    for (sym, l, r), (_, _, g) in zip(_tensors(ref), _tensors(yours)):
+        like = "w" if sym == "dC/dw" else "b"
+        if r.shape == g.shape:
+            continue
+        if sym == "dC/dw" and g.shape == r.shape[::-1]:
+            right = _close(r.T, g)
+            notes.append(f"{sym}({l}) came back transposed, (n_(l-1), n_l) instead of w(l)'s (n_l, n_(l-1))"
+                         + (" (its entries, transposed back, are right)" if right else
+                            " (and even transposed back its entries differ from the reference's)")
+                         + ": dC/dw(l)_jk has row j (layer l) and column k (layer l-1) like w_jk (07:33): "
+                         "dC/dz(l)^T a(l-1), not a(l-1)^T dC/dz(l).")
+        elif g.size == r.size and g.squeeze().shape == r.squeeze().shape:
+            if _close(r.squeeze(), g.squeeze()):
+                notes.append(f"{sym}({l}) has shape {g.shape}: the right entries with an extra axis of length 1 "
+                             f"(a column vector, or keepdims=True?): return it shaped like {like}({l}), {r.shape}, "
+                             f"e.g. with .reshape({like}.shape).")
             else:
-                notes.append(f"{sym}({l}) has shape {g.shape} and {g.size} entries like {like}({l}) {r.shape}: "
-                             "check which axis each index j, k and each example runs along.")
+                notes.append(f"{sym}({l}) has shape {g.shape}, an extra axis of length 1 where {like}({l}) is "
+                             f"{r.shape}, and its entries differ from the reference's too.")
+        elif g.size == r.size:
+            notes.append(f"{sym}({l}) has shape {g.shape} and {g.size} entries like {like}({l}) {r.shape}: "
+                         "check which axis each index j, k and each example runs along.")
+        else:
+            notes.append(f"{sym}({l}) has shape {g.shape} where {like}({l}) is {r.shape}: check which axis you "
+                         "summed over (the examples are the rows) and which layer's arrays you used.")
     return notes
 
 
@@ -133,7 +350,7 @@ def _misplaced(ref, yours):
 def _float32_like(ref, yours):
     """The worst relative difference when yours is the reference's up to float32-sized rounding, else None."""
     worst = 0.0
-    for r, g in zip(ref[0] + ref[1], yours[0] + yours[1]):
+    for (_, _, r), (_, _, g) in zip(_tensors(ref), _tensors(yours)):
         if r.shape != g.shape or not np.isfinite(g).all():
             return None
         scale = max(float(np.max(np.abs(r), initial=0.0)), 1e-300)
@@ -141,132 +358,150 @@ def _float32_like(ref, yours):
     return worst if 1e-12 < worst <= 1e-4 else None
 
 
-def _call(fn, args):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return _arrays(fn(*args))
-        except Exception:  # noqa: BLE001  (a probe your function cannot run tells nothing)
-            return None
+def _within_float32(ref, yours) -> bool:
+    """Yours is the reference's up to float32 rounding (or underflow to 0), every tensor."""
+    for (_, _, r), (_, _, g) in zip(_tensors(ref), _tensors(yours)):
+        if r.shape != g.shape or not np.isfinite(g).all():
+            return False
+        scale = float(np.max(np.abs(r), initial=0.0))
+        if np.max(np.abs(g - r), initial=0.0) > 1e-4 * scale + 1e-30:
+            return False
+    return len(ref[0]) == len(yours[0]) and len(ref[1]) == len(yours[1])
 
 
-def probes(case, seed: int = 0) -> list:
-    """Argument tuples: generic values in the case's shape, then one wider and one example more."""
-    rng = np.random.default_rng(seed)
-    names, m = list(case.activations), case.x.shape[0]
-    out = []
-    for sizes, rows in ((case.sizes, m), ([n + 1 for n in case.sizes], m + 1)):
-        def draw(*shape):
-            return rng.uniform(0.3, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
-        ws = [draw(n, n_prev) for n_prev, n in zip(sizes, sizes[1:])]
-        bs = [draw(n) for n in sizes[1:]]
-        out.append((ws, bs, names, draw(rows, sizes[0]), rng.uniform(-1.0, 1.0, (rows, sizes[-1]))))
-    return out
+def _dtypes_note(fn, case) -> str:
+    """Which of your tensors are float64 when others are float32 (the kit then uses float64's tolerance)."""
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            dw, db = fn(*_copies(case.args()))
+        kinds = [(sym, l, np.asarray(g).dtype) for sym, part in (("dC/dw", dw), ("dC/db", db))
+                 for l, g in enumerate(part, start=1)]
+    except Exception:  # noqa: BLE001
+        return "they are float64 arrays"
+    f64 = [f"{s}({l})" for s, l, d in kinds if d != np.float32]
+    if len(f64) < len(kinds):
+        return (f"{', '.join(f64)} {'is' if len(f64) == 1 else 'are'} float64 while the rest are float32, and one "
+                "float64 tensor makes the kit judge the whole answer with float64's tolerance")
+    return "they are float64 arrays"
 
 
-def _observations(case, yours_fn):
-    """[(args, ref, yours, differs)] for the case and each probe where your function runs."""
-    obs = []
-    for i, args in enumerate([case.args()] + probes(case)):
-        ref = _arrays(reference.backprop(*args))
-        yours = _call(yours_fn, args)
-        if i == 0 or yours is not None:
-            obs.append((args, ref, yours, not _same(ref, yours)))
-    return obs
+# ---------------------------------------------------------------- 3. names
+
+def matches(obs) -> list:
+    """Catalogued mistakes that give your output, every tensor, on every network your function ran on."""
+    ran = [ob for ob in obs if ob.yours is not None]
+    found = []
+    for mk in CATALOG.values():
+        if mk.name == "float32_leak":
+            if all(not ob.float32 and _within_float32(ob.ref, ob.yours) for ob in ran) and any(
+                    _float32_like(ob.ref, ob.yours) is not None for ob in ran):
+                found.append(mk)
+            continue
+        ok = True
+        for ob in ran:
+            fn = mk.function32 if ob.float32 else mk.function
+            theirs, _ = _call(fn, ob.args)
+            if not _same(theirs, ob.yours, ob.float32):
+                ok = False
+                break
+        if ok:
+            found.append(mk)
+    return found
+
+
+# ---------------------------------------------------------------- 4. activations
+
+def _activation_note(obs, named) -> list:
+    pure = {ob.names[0]: ob for ob in obs if ob.kind == "pure"}
+    if len(pure) < 2:
+        return []
+    good = [n for n, ob in pure.items() if ob.yours is not None and _same(ob.ref, ob.yours, ob.float32)]
+    bad = [n for n in pure if n not in good]
+    if not good or not bad:
+        return []
+    if named and not any(mk.name == "every_layer_sigmoid" for mk in named):
+        return []  # a catalogued mistake confined to one activation explains it better
+    raised = [n for n in bad if pure[n].yours is None]
+    return [f"Activations: your function gets probe networks of only {', '.join(good)} right and "
+            f"{', '.join(bad)} wrong" + (f" ({', '.join(raised)}: it raised)" if raised else "") + ". If your "
+            f"backprop supports only {', '.join(good)}, draw only those: pytest --impl=... "
+            f"--activations={','.join(good)}; otherwise check sigma and sigma' of {', '.join(bad)} (02:01, 04:27)."]
+
+
+# ---------------------------------------------------------------- the diagnosis
+
+def _every_activation(case):
+    """A stand-in case drawing every activation (for the probe that separates twins)."""
+    from conformance.suite.strategies import Case
+    names = list(dict.fromkeys(list(case.activations) + list(reference.ACTIVATIONS)))
+    return Case(case.weights, case.biases, names, case.x, case.y)
 
 
 def diagnose(case, yours_fn) -> str:
     """The diagnosis paragraph for the function `yours_fn`, which failed on `case`."""
-    obs = _observations(case, yours_fn)
-    (args0, ref0, yours0, _) = obs[0]
-    if yours0 is None:
+    obs = observe(case, yours_fn)
+    first = obs[0]
+    if first.yours is None:
         return "No diagnosis: your output cannot be read as (dC_dw, dC_db) lists of arrays."
-    m, n_L = case.x.shape[0], case.y.shape[1]
+    again, _ = _call(yours_fn, case.args())
+    if not _same(first.yours, again, first.float32):
+        return ("Your function gave a different answer when called again with the same inputs: it keeps state "
+                "between calls (a cache, a module-level buffer, gradients accumulated with +=), so the "
+                "numbers above depend on the calls before them, and the reproduction may pass on its own.")
     lines = []
-    again = _call(yours_fn, case.args())
-    stateful = not _same(yours0, again)
-    if stateful:
-        lines.append("Your function gave a different answer when called again with the same inputs: it keeps state "
-                     "between calls (a cache, a module-level buffer, gradients accumulated with +=), so the "
-                     "numbers above depend on the calls before them, and the reproduction may pass on its own.")
-        return "\n".join(lines)  # matching signatures against an answer that drifts would only mislead
-    shape_notes = _shape_notes(ref0, yours0)
+    sentence = where(first)
+    if sentence:
+        lines.append(f"Where: {sentence}.")
+    mixed = next((ob for ob in obs if ob.kind == "mixed"), None)
+    if mixed is not None:
+        other = where(mixed)
+        if other and other != sentence:
+            lines.append(f"On {mixed.label}: {other}.")
+    lines += _nonfinite(obs)
+    shape_notes = _shape_notes(first.ref, first.yours)
     lines += shape_notes
-    if (tr := _transposed(ref0, yours0)):
-        lines.append(f"{', '.join(f'dC/dw({l})' for l in tr)} came back transposed, (n_(l-1), n_l) instead of "
-                     "w(l)'s (n_l, n_(l-1)): dC/dw(l)_jk has row j (layer l) and column k (layer l-1) like w_jk "
-                     "(07:33): dC/dz(l)^T a(l-1), not a(l-1)^T dC/dz(l).")
-    misplaced = _misplaced(ref0, yours0)
-    for _args, ref, yours, differs in obs[1:2]:  # the generic probe in the failing shape must agree
-        if yours is not None and differs:
-            misplaced = [l for l in misplaced if l in _misplaced(ref, yours)]
+    misplaced = _misplaced(first.ref, first.yours)
+    if mixed is not None and mixed.yours is not None and not _same(mixed.ref, mixed.yours):
+        misplaced = [l for l in misplaced if l in _misplaced(mixed.ref, mixed.yours)]
     if misplaced:
         lines.append(f"{', '.join(f'dC/dw({l})' for l in misplaced)} holds the right numbers in the wrong places: it "
                      "equals the reference's transposed, then reshaped to w(l)'s shape. A .reshape where a "
                      "transpose belongs? dC/dw(l)_jk has row j (layer l) and column k (layer l-1) like w_jk (07:33): "
                      "dC/dz(l) a(l-1)^T for column vectors, dC/dz(l)^T a(l-1) with examples as rows.")
-    keys = _ratio_keys(ref0, yours0, m, n_L)
-    both = any(np.any(r != 0) for r in ref0[0])
-    for args, ref, yours, differs in obs[1:]:
-        if not differs:
-            continue
-        confirmed = _ratio_keys(ref, yours, args[3].shape[0], args[4].shape[1])
-        keys = [k for k in keys if k in confirmed]
-        both = both or bool(confirmed and any(np.any(r != 0) for r in ref[0]))
-    if keys:
-        what = "your dC/dw and dC/db are all" if both else "your dC/db (dC/dw are 0 here) are"
-        text = " or ".join(RATIOS[k][2].format(m=m, n=n_L) for k in keys)
-        probed = any(differs for *_, differs in obs[1:])
-        sentence = f"{what} exactly {text}."
-        lines.append(f"On this example and on generic networks like it, {sentence}" if probed
-                     else sentence[0].upper() + sentence[1:])
-    # as close as float32 rounding: no catalogued mistake explains it (some equal the reference on this example)
-    rounding = None if (keys or tr or misplaced or shape_notes) else _float32_like(ref0, yours0)
-    matches = [mk for mk in CATALOG.values() if rounding is None
-               and all(_same(_call(mk.function, args), yours) for args, _, yours, _ in obs)]
-    if not matches and rounding is None:  # too strict when a probe is odd for your code: the failing case alone
-        matches = [mk for mk in CATALOG.values() if _same(_call(mk.function, args0), yours0)]
-    if matches:
-        sig = bool(lines)
-        lead = "It also equals" if sig else "Likely mistake: your output equals"
-        if len(matches) == 1:
-            mk = matches[0]
-            fix = "" if sig else f" Fix: {mk.hint} ({mk.timestamp})."
-            lines.append(f"{lead} the catalogued mistake {mk.name!r} on this example: {mk.title}{fix}")
-        else:
-            lines.append(f"{lead} each of these catalogued mistakes (the example cannot tell them apart):")
-            lines += [f"  - {mk.name}: {mk.title} Fix: {mk.hint} ({mk.timestamp})." for mk in matches]
-    generic = [(ref, yours) for args, ref, yours, differs in obs[1:2] if differs]  # same shape, generic values
-    where = _where(*(generic[0] if generic else (ref0, yours0)))
-    if where:
-        lines.append(where)
-    if rounding is not None:
+    factor = _factor(obs)
+    lines += factor
+    named = matches(obs)
+    if len(named) > 1:  # twins on the activations drawn: one more probe with every activation tells them apart
+        label, kind, args = probes(_every_activation(case), seed=1)[0]
+        with np.errstate(all="ignore"):
+            ref, _ = _arrays(reference.backprop(*args))
+        yours, f32 = _call(yours_fn, args)
+        if yours is not None:
+            extra = Observation(label, kind, args, ref, yours, f32)
+            named = [mk for mk in named if mk in matches([extra])] or named
+            obs.append(extra)
+    if any(mk.name == "float32_leak" for mk in named):
+        worst = _float32_like(first.ref, first.yours) or 0.0
         lines.append(f"Your gradients are the reference's up to rounding the size of float32's (worst difference "
-                     f"{rounding:.1e} of the largest entry of its tensor), but they are not float32 arrays: "
+                     f"{worst:.1e} of the largest entry of its tensor), but {_dtypes_note(yours_fn, case)}: "
                      "somewhere you compute in float32 (np.float32, dtype='float32', torch's default dtype) and "
-                     "return float64. Compute in float64 throughout, or return float32 arrays (the kit then uses "
-                     "its float32 tolerance).")
-    if not (keys or matches or tr or misplaced or shape_notes or rounding is not None):
-        lines.insert(0, "No known signature or catalogued mistake matches your output. Compare your code with "
-                        "reference/backprop.py one layer at a time; `python -m reference explain` prints every "
-                        "factor of the chain rule for one example.")
+                     "return float64. Compute in float64 throughout, or return every tensor as float32 (the kit "
+                     "then uses its float32 tolerance).")
+    ran = sum(ob.yours is not None for ob in obs[1:])
+    scope = (f"on your failing example and the {ran} probe network{'s' * (ran != 1)} it ran on" if ran else
+             "on your failing example (your function ran on no probe network to tell them apart)")
+    if len(named) == 1:
+        mk = named[0]
+        lead = "It also equals" if lines and (factor or shape_notes or misplaced) else "Likely mistake:"
+        lines.append(f"{lead} the catalogued mistake {mk.name!r} ({scope}, every tensor): {mk.title}. "
+                     f"Fix: {mk.hint} ({mk.timestamp}).")
+    elif named:
+        lines.append(f"Each of these catalogued mistakes gives exactly your output {scope}:")
+        lines += [f"  - {mk.name}: {mk.title}. Fix: {mk.hint} ({mk.timestamp})." for mk in named]
+    lines += _activation_note(obs, named)
+    if not (factor or named or shape_notes or misplaced or any("NaN" in s for s in lines)):
+        lines.append("No known signature or catalogued mistake matches your output on every probe network. Compare "
+                     "your code with reference/backprop.py one layer at a time; `python -m reference explain` "
+                     "prints every factor of the chain rule for one example.")
     return "\n".join(lines)
-
-
-def _where(ref, yours):
-    """A sentence locating the error (only dC/db; only layers before L), or None."""
-    if any(r.shape != g.shape for r, g in zip(ref[0] + ref[1], yours[0] + yours[1])):
-        return None
-    if all(_close(r, g) for r, g in zip(ref[1], yours[1])) or _common_ratio(ref, yours) is not None:
-        return None
-    if all(_close(r, g) for r, g in zip(ref[0], yours[0])) and any(np.any(r != 0) for r in ref[0]):
-        return ("Where: your dC/dw are right but your dC/db differ: dC/db(l) = dC/dz(l) * 1 (05:46, 05:58), "
-                "summed over all m examples.")
-    L = len(ref[0])
-    last_ok = _close(ref[0][-1], yours[0][-1]) and _close(ref[1][-1], yours[1][-1])
-    if L > 1 and last_ok and (np.any(ref[0][-1] != 0) or np.any(ref[1][-1] != 0)):
-        bad = [str(l) for l in range(1, L)
-               if not (_close(ref[0][l - 1], yours[0][l - 1]) and _close(ref[1][l - 1], yours[1][l - 1]))]
-        return (f"Where: layer {L}'s gradients are right, layer(s) {', '.join(bad)} are not: the error is in going "
-                "backwards, dC/da(l-1)_k = sum_j w(l)_jk sigma'(z(l)_j) dC/da(l)_j (06:15, 08:32).")
-    return None

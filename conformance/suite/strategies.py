@@ -33,6 +33,8 @@ from hypothesis.extra import numpy as hnp
 from reference import ACTIVATIONS
 
 LIMITS = {"max_depth": 4, "max_width": 6, "max_batch": 8}  # the jax oracle pads to (6, 8, 4)
+REACH = {"max_depth": 6, "max_width": 16, "max_batch": 32, "y": 3.0, "magnitudes": (3.0, 20.0), "share": 8}
+"""The larger networks of ``cases(reach=True)``: about one draw in ``share`` is one of them."""
 
 
 @dataclass(frozen=True)
@@ -76,13 +78,19 @@ def moderate_values(low: float = 0.1, high: float = 2.0):
     return st.tuples(st.sampled_from([-1.0, 1.0]), magnitude).map(lambda t: t[0] * t[1])
 
 
-def extreme_values(high: float = 3.0):
-    """Mostly moderate floats, plus exact zeros and sigmoid-saturating magnitudes."""
-    return st.one_of(
+def extreme_values(high: float = 3.0, *, middle: bool = False):
+    """Mostly moderate floats, plus exact zeros and sigmoid-saturating magnitudes.
+
+    ``middle=True`` (the larger networks of ``cases(reach=True)``) adds magnitudes between 3 and 20.
+    """
+    parts = [
         st.floats(-high, high, allow_nan=False, allow_infinity=False),
         st.just(0.0),
         st.sampled_from([-60.0, -40.0, -20.0, 20.0, 40.0, 60.0]),
-    )
+    ]
+    if middle:
+        parts.append(moderate_values(REACH["magnitudes"][0], REACH["magnitudes"][1]))
+    return st.one_of(*parts)
 
 
 SMALL = 36
@@ -92,17 +100,21 @@ a drawn seed, so that every entry is its own value rather than one repeated fill
 
 
 @st.composite
-def seeded_arrays(draw, shape, *, fan_in: int = 1, extremes: bool = True, target: bool = False):
+def seeded_arrays(draw, shape, *, fan_in: int = 1, extremes: bool = True, target: bool = False,
+                  middle: bool = False):
     """A float64 array of `shape` generated from a drawn seed, with the regimes of :func:`extreme_values`.
 
     Weights (fan_in > 6) are scaled by sqrt(6 / fan_in), so that z has the spread it has in a 6-wide
     layer instead of saturating every sigmoid; a drawn share of exact zeros and of +-20, 40, 60 keeps
     relu's kink and saturation in play.  ``target=True``: uniform in [-1, 1] (the targets y).
+    ``middle=True`` (the larger networks of ``cases(reach=True)``): targets in [-3, 3], and a drawn
+    share of magnitudes between 3 and 20 as well.
     """
     seed = draw(st.integers(0, 2**32 - 1), label="seed")
     rng = np.random.default_rng(seed)
     if target:
-        return rng.uniform(-1.0, 1.0, shape)
+        high = REACH["y"] if middle else 1.0
+        return rng.uniform(-high, high, shape)
     scale = np.sqrt(6.0 / fan_in) if fan_in > 6 else 1.0
     if not extremes:
         return rng.choice([-1.0, 1.0], shape) * rng.uniform(0.1, 2.0, shape) * scale
@@ -112,24 +124,50 @@ def seeded_arrays(draw, shape, *, fan_in: int = 1, extremes: bool = True, target
     values[rng.random(shape) < zeros] = 0.0
     big = rng.random(shape) < saturating
     values[big] = rng.choice([-60.0, -40.0, -20.0, 20.0, 40.0, 60.0], int(big.sum()))
+    if middle:
+        share = draw(st.sampled_from([0.0, 0.1, 0.3]), label="share of magnitudes 3..20")
+        mid = rng.random(shape) < share
+        low, high = REACH["magnitudes"]
+        values[mid] = rng.choice([-1.0, 1.0], int(mid.sum())) * rng.uniform(low, high, int(mid.sum()))
     return values
 
 
 def _array(draw, shape, values, label, **seeded):
-    if int(np.prod(shape)) <= SMALL:
+    if int(np.prod(shape)) <= SMALL and not seeded.get("middle"):
         return draw(hnp.arrays(np.float64, shape, elements=values), label=label)
     return draw(seeded_arrays(shape, **seeded), label=label)
 
 
 @st.composite
 def cases(draw, *, max_depth: int = 4, max_width: int = 6, max_batch: int = 8,
-          activations=ACTIVATIONS, extremes: bool = True, sizes=None, min_depth: int = 1) -> Case:
+          activations=ACTIVATIONS, extremes: bool = True, sizes=None, min_depth: int = 1, reach: bool = False,
+          reach_depth: int = REACH["max_depth"], reach_width: int = REACH["max_width"],
+          reach_batch: int = REACH["max_batch"]) -> Case:
     """A random :class:`Case`: depth min_depth..max_depth, widths 1..max_width, batch 1..max_batch.
 
     ``sizes=(n_0, ..., n_L)`` fixes the architecture (an assignment's, e.g. (784, 16, 16, 10)); the
     activations, the batch and every value are still drawn.
+
+    ``reach=True`` mixes in, about one draw in ``REACH["share"]``, a *larger* network: depth up to
+    ``reach_depth`` (unless min_depth == max_depth fixes it), widths up to ``reach_width``, batch up to
+    ``reach_batch`` (a fixed ``sizes`` stays fixed), targets y in [-3, 3] and magnitudes between 3 and
+    20 besides the usual ones.  The branch is one drawn integer that shrinks to 0, the usual networks;
+    its arrays are all drawn from seeds (whatever their size), so that shrinking a width or the batch
+    keeps the rest of the draw as it was and a failure found on a larger network shrinks to the
+    smallest one that fails (m = 11 for code that drops a partial mini-batch of 10).  Without
+    ``reach`` the draws are exactly what they were.
     """
-    if sizes is None:
+    large = reach and draw(st.integers(0, REACH["share"] - 1), label="larger network") == REACH["share"] - 1
+    if large:
+        max_batch = max(max_batch, reach_batch)
+        if sizes is None and min_depth != max_depth:
+            max_depth = max(max_depth, reach_depth)
+        max_width = max(max_width, reach_width)
+    if sizes is None and large:  # the depth is the list's length: a layer shrinks away with its entry
+        sizes = draw(st.lists(st.integers(1, max_width), min_size=min_depth + 1, max_size=max_depth + 1),
+                     label="sizes n_0..n_L")
+        depth = len(sizes) - 1
+    elif sizes is None:
         depth = draw(st.integers(min_depth, max_depth), label="depth L")
         sizes = draw(st.lists(st.integers(1, max_width), min_size=depth + 1, max_size=depth + 1),
                      label="sizes n_0..n_L")
@@ -137,12 +175,15 @@ def cases(draw, *, max_depth: int = 4, max_width: int = 6, max_batch: int = 8,
         sizes, depth = list(sizes), len(sizes) - 1
     names = draw(st.lists(st.sampled_from(list(activations)), min_size=depth, max_size=depth), label="activations")
     m = draw(st.integers(1, max_batch), label="m examples")
-    values = extreme_values() if extremes else moderate_values()
-    weights = [_array(draw, (n, n_prev), values, f"w({l})", fan_in=n_prev, extremes=extremes)
+    values = extreme_values(middle=large) if extremes else moderate_values()
+    more = {"middle": True} if large else {}
+    weights = [_array(draw, (n, n_prev), values, f"w({l})", fan_in=n_prev, extremes=extremes, **more)
                for l, (n_prev, n) in enumerate(zip(sizes, sizes[1:]), start=1)]
-    biases = [_array(draw, (n,), values, f"b({l})", extremes=extremes) for l, n in enumerate(sizes[1:], start=1)]
-    x = _array(draw, (m, sizes[0]), values, "x = a(0)", extremes=extremes)
-    y = _array(draw, (m, sizes[-1]), st.floats(-1.0, 1.0), "y", target=True)
+    biases = [_array(draw, (n,), values, f"b({l})", extremes=extremes, **more)
+              for l, n in enumerate(sizes[1:], start=1)]
+    x = _array(draw, (m, sizes[0]), values, "x = a(0)", extremes=extremes, **more)
+    y_high = REACH["y"] if large else 1.0
+    y = _array(draw, (m, sizes[-1]), st.floats(-y_high, y_high), "y", target=True, **more)
     return Case(weights, biases, names, x, y)
 
 
