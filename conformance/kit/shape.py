@@ -3,10 +3,14 @@
 A course whose assignment fixes the architecture checks exactly that shape; otherwise the
 kit draws what the suite draws (depth 1-4, widths 1-6, batch 1-8), within the limits given.
 
+Besides the small networks, about one draw in 8 is larger (depth up to 6, widths up to 16, batch up
+to 32, targets up to +-3): code wrong only beyond the small limits fails too.  A limit given on the
+command line bounds those as well.
+
 >>> shape_options("784,16,16,10", None, None, None).describe()
-'sizes 784-16-16-10, batch 1-8'
+'sizes 784-16-16-10, batch 1-8 (1 draw in 8: up to 32)'
 >>> shape_options(None, "2", "3", None).strategy_kwargs()
-{'min_depth': 2, 'max_depth': 2, 'max_width': 3, 'max_batch': 8}
+{'reach': True, 'min_depth': 2, 'max_depth': 2, 'max_width': 3, 'max_batch': 8, 'reach_width': 3}
 >>> shape_options("2,3", "2", None, None)
 Traceback (most recent call last):
 ...
@@ -17,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.suite.strategies import LIMITS
+from conformance.suite.strategies import LIMITS, REACH
 
 
 class UsageProblem(ValueError):
@@ -28,21 +32,37 @@ class UsageProblem(ValueError):
 class ShapeOptions:
     sizes: tuple | None = None
     depth: int | None = None
-    max_width: int = LIMITS["max_width"]
-    max_batch: int = LIMITS["max_batch"]
+    width_given: int | None = None   # --max-width, when given: it bounds the larger draws too
+    batch_given: int | None = None   # --max-batch, likewise
+
+    @property
+    def max_width(self) -> int:
+        return self.width_given or LIMITS["max_width"]
+
+    @property
+    def max_batch(self) -> int:
+        return self.batch_given or LIMITS["max_batch"]
 
     def strategy_kwargs(self) -> dict:
-        """Keyword arguments of :func:`conformance.suite.strategies.cases`."""
+        """Keyword arguments of :func:`conformance.suite.strategies.cases` (with the larger draws on)."""
+        bounds = {"reach_width": self.width_given} if self.width_given else {}
+        if self.batch_given:
+            bounds["reach_batch"] = self.batch_given
         if self.sizes is not None:
-            return {"sizes": self.sizes, "max_batch": self.max_batch}
+            return {"reach": True, "sizes": self.sizes, "max_batch": self.max_batch, **bounds}
         depth = {"min_depth": self.depth, "max_depth": self.depth} if self.depth else {}
-        return {**depth, "max_width": self.max_width, "max_batch": self.max_batch}
+        return {"reach": True, **depth, "max_width": self.max_width, "max_batch": self.max_batch, **bounds}
 
     def describe(self) -> str:
+        batch = self.batch_given or REACH["max_batch"]
+        larger = f"1 draw in {REACH['share']}: up to"
         if self.sizes is not None:
-            return f"sizes {'-'.join(map(str, self.sizes))}, batch 1-{self.max_batch}"
+            return f"sizes {'-'.join(map(str, self.sizes))}, batch 1-{self.max_batch} ({larger} {batch})"
         depth = f"depth {self.depth}" if self.depth else f"depth 1-{LIMITS['max_depth']}"
-        return f"{depth}, widths 1-{self.max_width}, batch 1-{self.max_batch}"
+        widths = self.width_given or REACH["max_width"]
+        deep = "" if self.depth else f"depth {REACH['max_depth']}, "
+        return (f"{depth}, widths 1-{self.max_width}, batch 1-{self.max_batch} "
+                f"({larger} {deep}widths {widths}, batch {batch})")
 
     def hint(self) -> str:
         """Which option fits when a function may not support the drawn architecture."""
@@ -64,7 +84,7 @@ def _positive(option, text, largest=None):
 
 def shape_options(sizes, depth, max_width, max_batch) -> ShapeOptions:
     """Parse the four options (strings or None) into :class:`ShapeOptions`, or raise :class:`UsageProblem`."""
-    batch = _positive("--max-batch", max_batch, 4096) if max_batch else LIMITS["max_batch"]
+    batch = _positive("--max-batch", max_batch, 4096) if max_batch else None
     if sizes:
         parts = [p for p in str(sizes).split(",") if p.strip()]
         numbers = tuple(_positive("--sizes", p, 100_000) for p in parts)
@@ -75,7 +95,7 @@ def shape_options(sizes, depth, max_width, max_batch) -> ShapeOptions:
                                f"--depth={depth}: give one of them, or make them agree")
         if max_width:
             raise UsageProblem("--sizes fixes every width: --max-width cannot be used with it")
-        return ShapeOptions(sizes=numbers, max_batch=batch)
+        return ShapeOptions(sizes=numbers, batch_given=batch)
     return ShapeOptions(depth=_positive("--depth", depth, 64) if depth else None,
-                        max_width=_positive("--max-width", max_width, 100_000) if max_width else LIMITS["max_width"],
-                        max_batch=batch)
+                        width_given=_positive("--max-width", max_width, 100_000) if max_width else None,
+                        batch_given=batch)

@@ -45,7 +45,7 @@ def test_a_fixed_architecture_is_drawn_exactly_with_varied_values():
     @settings(max_examples=20, deadline=None, database=None)
     @given(case=cases(**shape_options("784,16,16,10", None, None, None).strategy_kwargs()))
     def draw(case):
-        assert case.sizes == [784, 16, 16, 10] and 1 <= case.x.shape[0] <= 8
+        assert case.sizes == [784, 16, 16, 10] and 1 <= case.x.shape[0] <= 32  # 8, or 32 in a larger draw
         assert len(np.unique(case.weights[0])) > 1000  # not one fill value repeated over 12544 entries
         assert len(np.unique(case.x)) > case.x.size // 2
         spread.append(np.median(np.abs(case.x @ case.weights[0].T + case.biases[0])))
