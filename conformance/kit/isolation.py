@@ -300,8 +300,15 @@ class IsolatedImpl:
             self._proc.kill()
         self._proc = None
 
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001  (interpreter shutdown)
+            pass
+
     def close(self):
-        for proc in (self._proc, self._spare):
+        """Stop its workers (a later call starts a new one)."""
+        for proc in (getattr(self, "_proc", None), getattr(self, "_spare", None)):
             if proc is not None:
                 proc.close()
         self._proc = self._spare = None

@@ -86,19 +86,29 @@ def _handed(arr, layout):
 
 def fresh_args(weights, biases, activations, x, y, layout="plain") -> tuple:
     """New lists holding new copies of the arrays, in `layout`: the implementation may do what it likes to them."""
+    with np.errstate(all="ignore"):  # np.seterr(all="raise") of the student's is not the kit's
+        return _fresh_args(weights, biases, activations, x, y, layout)
+
+
+def _fresh_args(weights, biases, activations, x, y, layout):
     return ([_handed(w, layout) for w in weights], [_handed(b, layout) for b in biases], list(activations),
             _handed(x, layout), _handed(y, layout))
 
 
 def update_in_place(arrays) -> None:
     """The training loop's step: new values written into the very arrays (``v *= 0.75; v -= 0.0625``)."""
-    for arr in arrays:
-        base = arr if arr.base is None else arr.base
-        writable = base.flags.writeable
-        base.setflags(write=True)
-        arr *= UPDATE[0]
-        arr -= UPDATE[1]
-        base.setflags(write=writable)
+    with np.errstate(all="ignore"):  # a subnormal times 0.75 underflows: not an error of anyone's
+        for arr in arrays:
+            _update_one(arr)
+
+
+def _update_one(arr):
+    base = arr if arr.base is None else arr.base
+    writable = base.flags.writeable
+    base.setflags(write=True)
+    arr *= UPDATE[0]
+    arr -= UPDATE[1]
+    base.setflags(write=writable)
 
 
 # ---------------------------------------------------------------- reading a result
@@ -106,7 +116,8 @@ def update_in_place(arrays) -> None:
 def read_result(result, weight_shapes, bias_shapes):
     """(None, (dC_dw, dC_db)) as new float ndarrays shaped like the weights / biases, or (sentence, None)."""
     try:
-        return _read_result(result, [tuple(s) for s in weight_shapes], [tuple(s) for s in bias_shapes])
+        with np.errstate(all="ignore"):
+            return _read_result(result, [tuple(s) for s in weight_shapes], [tuple(s) for s in bias_shapes])
     except BaseException as exc:  # noqa: BLE001  (a lying container: len(), iteration or __array__ raised)
         return (f"reading what it returned raised {type_name(exc)}: {text(exc, 500)} (return a tuple of two "
                 "lists of numpy arrays)"), None
@@ -199,7 +210,8 @@ def _first_change(label, before, after) -> str:
 def mutation(original, args):
     """None if `args` (what the function was given) still equals `original`, else {"summary", "details"}."""
     try:
-        return _mutation(original, args)
+        with np.errstate(all="ignore"):
+            return _mutation(original, args)
     except BaseException as exc:  # noqa: BLE001  (inputs replaced by objects that cannot even be compared)
         return {"summary": f"your function replaced its inputs with objects the kit cannot read ({type_name(exc)})",
                 "details": ""}
@@ -228,8 +240,9 @@ def _mutation(original, args):
 
 def _same(first, second) -> bool:
     """Whether two read results are equal entry by entry (NaN in the same place counts as the same)."""
-    return all(a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
-               for a, b in zip(first[0] + first[1], second[0] + second[1]))
+    with np.errstate(all="ignore"):
+        return all(a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
+                   for a, b in zip(first[0] + first[1], second[0] + second[1]))
 
 
 def run_example(fn, req: dict, *, catch=Exception, notify=None, after_call=None) -> dict:
@@ -375,20 +388,29 @@ def main(argv=None) -> None:
                 send(wfd, answer)
             elif op == "run":
                 found = recorder.found if recorder is not None else (lambda: [])
-                outcomes = run_example(fn, req, catch=BaseException,
-                                       notify=lambda which: send(wfd, {"event": "calling", "which": which}),
-                                       after_call=found)
+                try:
+                    outcomes = run_example(fn, req, catch=BaseException,
+                                           notify=lambda which: send(wfd, {"event": "calling", "which": which}),
+                                           after_call=found)
+                except BaseException as exc:  # noqa: BLE001  (the kit's side failed: say so, never exit 0)
+                    outcomes = {"error": f"the kit's worker failed around your function: {type_name(exc)}: "
+                                         f"{text(exc, 500)} (did your code replace a numpy or Python function?)"}
                 send(wfd, {"event": "done", "outcomes": _encoded(outcomes)})
             elif op == "call":  # a bare call for the diagnosis' probes: the arrays, or why not
                 wshapes, bshapes = [w.shape for w in req["args"][0]], [b.shape for b in req["args"][1]]
                 send(wfd, {"event": "calling", "which": "probe"})
-                out = call_once(fn, fresh_args(*req["args"]), int(req.get("seed", 0)), wshapes, bshapes,
-                                BaseException)
-                send(wfd, {"event": "done", "outcomes": _encoded({"probe": out})})
+                try:
+                    out = {"probe": call_once(fn, fresh_args(*req["args"]), int(req.get("seed", 0)), wshapes,
+                                              bshapes, BaseException)}
+                except BaseException as exc:  # noqa: BLE001
+                    out = {"error": f"the kit's worker failed around your function: {type_name(exc)}: "
+                                    f"{text(exc, 500)}"}
+                send(wfd, {"event": "done", "outcomes": _encoded(out)})
             else:
                 break
-    finally:
-        os._exit(0)  # no atexit handler of the student's runs, whatever it would do
+    except BaseException:  # noqa: BLE001  (the channel itself broke)
+        os._exit(70)
+    os._exit(0)  # no atexit handler of the student's runs, whatever it would do
 
 
 if __name__ == "__main__":
