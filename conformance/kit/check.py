@@ -312,6 +312,11 @@ def _differences(ref, yours, rule):
     return rows, records, total
 
 
+JAX_X64_ON_DEMAND = False
+"""Set by the kit's plugin in a kit session: JAX is imported (and put in float64) only when an oracle is
+needed, not at start-up (seconds saved on every run that passes or fails before the values check)."""
+
+
 def _frameworks():
     """{name: backprop} of the frameworks importable here (JAX only in x64 mode, so float64)."""
     found = {}
@@ -322,6 +327,8 @@ def _frameworks():
         pass
     try:
         import jax
+        if JAX_X64_ON_DEMAND and not jax.config.jax_enable_x64:
+            jax.config.update("jax_enable_x64", True)
         if jax.config.jax_enable_x64:
             from adapters import jax_adapter
             found["jax.grad"] = lambda *args: jax_adapter.backprop(
@@ -390,7 +397,9 @@ class Run:
 
 
 _CALLED = {"first": "", "again": " on the second call (the same inputs again)",
-           "update": " on the call after the inputs were updated in place", "import": " while your module was imported"}
+           "update": " on the call after the inputs were updated in place",
+           "updated_fresh": " on the call with the updated values in new arrays",
+           "import": " while your module was imported"}
 
 
 def _stopped(run):
@@ -438,8 +447,15 @@ def _raised_finding(raised, layout, case):
 
 def _raised(run):
     raised = run.first["raised"]
-    if raised is None:
-        return None
+    later = [(which, (run.outcome(which) or {}).get("raised")) for which in ("again", "update", "updated_fresh")]
+    if raised is None:  # SystemExit, KeyboardInterrupt... on a later call: still the call check's
+        which, raised = next(((w, r) for w, r in later if r is not None and r.get("base")), (None, None))
+        if raised is None:
+            return None
+        return Finding("call", f"it raised {raised['type']}{_CALLED.get(which, '')}"
+                       + (f": {raised['text']}" if raised["text"] else ""),
+                       "Traceback of your function:\n" + raised["traceback"].rstrip()
+                       + _raised_finding(raised, run.layout, run.case))
     return Finding("call", f"it raised {raised['type']}" + (f": {raised['text']}" if raised["text"] else ""),
                    "Traceback of your function:\n" + raised["traceback"].rstrip()
                    + _raised_finding(raised, run.layout, run.case))

@@ -173,11 +173,9 @@ def pytest_configure(config):
     _hypothesis_home(config.getoption("hypothesis_dir"))
     # Only the kit's properties run, whatever folder pytest was started in and whatever it collects there
     config.args[:] = [str(KIT_TESTS)]
-    try:  # JAX joins the oracles in float64 only; the kit's session runs nothing else
-        import jax
-        jax.config.update("jax_enable_x64", True)
-    except ImportError:
-        pass
+    # JAX joins the oracles in float64 only; the kit's session runs nothing else: imported when first needed
+    from . import check
+    check.JAX_X64_ON_DEMAND = True
 
 
 def _hypothesis_home(asked):
@@ -323,6 +321,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 
 def pytest_unconfigure(config):
+    if KIT.impl is not None:
+        from . import check
+        check.JAX_X64_ON_DEMAND = False
     if KIT.isolated and KIT.impl is not None:
         KIT.impl.close()
 

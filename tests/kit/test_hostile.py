@@ -90,6 +90,7 @@ def test_patches_made_at_the_first_call_change_nothing_here():
     ("sys_exit", "it raised SystemExit: 0"),
     ("keyboard_interrupt", "it raised KeyboardInterrupt"),
     ("base_exception", "it raised Custom: not an Exception"),
+    ("exits_on_second_call", "it raised SystemExit on the second call (the same inputs again): 1"),
 ])
 def test_exits_crashes_and_base_exceptions_fail_the_call_check(function, text):
     name, summary, message = _failure(f"process.py:{function}")
