@@ -114,6 +114,9 @@ class _Process:
         paths = [p for p in sys.path if isinstance(p, str)]
         env["PYTHONPATH"] = os.pathsep.join([os.getcwd(), *paths])
         env.pop("PYTHONSTARTUP", None)
+        # as before isolation, when the kit set it in its own process: a JAX backprop computes in float64
+        # (read by jax at import: nothing is imported here for it)
+        env.setdefault("JAX_ENABLE_X64", "1")
         self.proc = subprocess.Popen([sys.executable, "-m", "conformance.kit.worker", str(req_r), str(ans_w)],
                                      pass_fds=(req_r, ans_w), stdin=subprocess.DEVNULL, env=env,
                                      start_new_session=True)
