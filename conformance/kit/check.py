@@ -534,10 +534,7 @@ def _no_mutation(run):
     found = run.first.get("mutation")
     if not found:
         return None
-    summary = found["summary"]
-    if run.layout == "strided" and found["details"] == "":
-        summary += " (the kit handed you strided views this time)"
-    return Finding("no_mutation", summary, found["details"])
+    return Finding("no_mutation", found["summary"], found["details"])
 
 
 def _same_answer_rows(first, second, rule):
@@ -630,6 +627,14 @@ CHECKS = (("call", _stopped), ("call", _forbidden), ("call", _raised), ("structu
 
 # ---------------------------------------------------------------- the one message writer
 
+_LAYOUT_NOTES = {
+    "readonly": "In this example the kit handed your function read-only arrays (arr.flags.writeable is False); "
+                "the reproduction below passes writable ones.",
+    "strided": "In this example the kit handed your function strided views (every other entry of a larger "
+               "array, not C-contiguous); the reproduction below passes contiguous arrays.",
+}
+
+
 def _write(run: Run, found: Finding):
     """(message, record) of a failure: what failed, the network, the details, oracles, diagnosis, reproduction."""
     case, first = run.case, run.outcomes.get("first") or {}
@@ -650,6 +655,8 @@ def _write(run: Run, found: Finding):
              case_in_video_notation(case)]
     if found.details:
         parts += ["", found.details]
+    if run.layout in _LAYOUT_NOTES:
+        parts += ["", _LAYOUT_NOTES[run.layout]]
     if warned:
         parts += ["", "Your function warned: " + "; ".join(warned)]
     if found.oracles:
