@@ -651,7 +651,8 @@ def _write(run: Run, found: Finding):
     parts = [f"backprop under test: {run.name}",
              f"FAILED check '{found.check}': {found.summary}",
              f"network: {case.describe()}",
-             "", "The smallest failing example Hypothesis found, in the video's notation:",
+             "", ("The example it failed on (the search stopped there: no shrinking), in the video's notation:"
+                  if found.stop else "The smallest failing example Hypothesis found, in the video's notation:"),
              case_in_video_notation(case)]
     if found.details:
         parts += ["", found.details]
