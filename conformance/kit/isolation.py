@@ -39,6 +39,7 @@ import weakref
 import numpy as np
 
 POLL_S = 0.05
+MAX_MESSAGE = 2**31  # bytes: far more than the gradients of any network the kit draws
 START_TIMEOUT_S = 60.0  # Python and numpy starting on a loaded machine (the student's import has its own limit)
 FLOAT_DTYPES = {np.dtype(t).str for t in (np.float16, np.float32, np.float64, np.longdouble)}
 
@@ -143,6 +144,10 @@ class _Process:
         while True:
             if len(self.buffer) >= 8:
                 (n,) = struct.unpack("<Q", self.buffer[:8])
+                if n > MAX_MESSAGE:
+                    self.kill()
+                    raise Stopped("garbled", f"it announced an answer of {n} bytes: something wrote into the kit's "
+                                  "channel", during)
                 if len(self.buffer) >= 8 + n:
                     data, self.buffer = self.buffer[8:8 + n], self.buffer[8 + n:]
                     try:
