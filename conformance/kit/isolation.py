@@ -45,7 +45,13 @@ FLOAT_DTYPES = {np.dtype(t).str for t in (np.float16, np.float32, np.float64, np
 
 
 def isolation_available() -> bool:
+    """Whether the function under test can run in a worker here (POSIX: process groups, inherited pipes)."""
     return os.name == "posix"
+
+
+def memory_limit_enforced() -> bool:
+    """Whether the worker's resident memory can be read here (/proc: Linux)."""
+    return os.path.exists(f"/proc/{os.getpid()}/statm")
 
 
 class PlainUnpickler(pickle.Unpickler):

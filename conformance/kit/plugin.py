@@ -38,7 +38,7 @@ import pytest
 from reference import ACTIVATIONS
 
 from . import results
-from .isolation import IsolatedImpl, isolation_available
+from .isolation import IsolatedImpl, isolation_available, memory_limit_enforced
 from .loader import ENV_VAR, ImplLoadError, load, parse
 from .shape import ShapeOptions, UsageProblem, shape_options
 
@@ -196,7 +196,8 @@ def pytest_report_header(config):
     lines.append(f"conformance kit: networks {KIT.shape.describe()}")
     if KIT.isolated:
         impl = KIT.impl
-        memory = f"{impl.memory_limit_mb:g} MiB" if impl.memory_limit_mb else "none"
+        memory = (f"{impl.memory_limit_mb:g} MiB" if impl.memory_limit_mb and memory_limit_enforced()
+                  else "none on this platform (no /proc)" if impl.memory_limit_mb else "none")
         lines.append(f"conformance kit: your function runs in its own process (call limit {impl.call_timeout:g} s, "
                      f"memory limit {memory}" + (f", forbidden imports {','.join(impl.forbid)}" if impl.forbid
                                                  else "") + ")")

@@ -6,9 +6,9 @@ Two layers:
 
 * the engine: :class:`conformance.kit.isolation.IsolatedImpl` and :func:`conformance.kit.check.check`
   in this process, the function in its worker (seconds for all of them);
-* the real command line, ``python -m pytest --impl=tests/kit/hostile/FILE.py:FUNCTION``, in
-  subprocesses started together at the first test that needs them (a failing run shrinks and
-  diagnoses: several seconds each on a shared machine).
+* the real command lines, ``python -m pytest --impl=tests/kit/hostile/FILE.py:FUNCTION`` and
+  ``backprop-check tests/kit/hostile/FILE.py:FUNCTION``, in subprocesses started together (three at
+  a time) at the first test that needs them (a failing run shrinks and diagnoses: seconds each).
 """
 
 from __future__ import annotations
@@ -244,29 +244,31 @@ def test_forbidden_imports():
 
 # ------------------------------------------------------------ the real command line
 
-def _command(spec, *options, report=None):
-    args = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--impl=tests/kit/hostile/{spec}", *options]
-    if report:
-        args.append(f"--conformance-report={report}")
-    return args
+def _command(how, spec, *options, report):
+    """``python -m pytest --impl=SPEC`` or ``backprop-check SPEC`` (python -m conformance.kit.cli), with a report."""
+    if how == "pytest":
+        return [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--impl=tests/kit/hostile/{spec}",
+                *options, f"--conformance-report={report}"]
+    return [sys.executable, "-m", "conformance.kit.cli", f"tests/kit/hostile/{spec}", *options, "--report", str(report)]
 
 
 SMALL = ("--max-width=2", "--max-batch=2")  # fewer steps to shrink, less to draw: the same checks
 RUNS = {
-    # name: (command-line spec and options, expected exit status, texts of its output)
-    "patches_at_import_xdist": (("patch_import.py:backprop", "-n", "2", *SMALL), 1,
+    # name: (how, spec and options, expected exit status, texts of its output); backprop-check loads no
+    # plugin of this checkout but the kit's, so it starts in a fraction of pytest's time here
+    "patches_at_import_xdist": ("pytest", ("patch_import.py:backprop", "-n", "2", *SMALL), 1,
                                 ["FAILED check 'values'", "the 1/2 cost convention?"]),
-    "exits_0": (("process.py:exits_0", *SMALL), 1, ["FAILED check 'call'", "exited with status 0"]),
-    "atexit_exit_0": (("process.py:atexit_exit_0", *SMALL), 1, ["FAILED check 'values'"]),
-    "ignores_sigterm": (("process.py:ignores_sigterm", "--call-timeout=1"), 1,
+    "atexit_exit_0": ("cli", ("process.py:atexit_exit_0", *SMALL), 1, ["FAILED check 'values'"]),  # the longest first
+    "exits_0": ("cli", ("process.py:exits_0", *SMALL), 1, ["FAILED check 'call'", "exited with status 0"]),
+    "ignores_sigterm": ("cli", ("process.py:ignores_sigterm", "--call-timeout=1"), 1,
                         ["gave no answer within 1 s (--call-timeout) on the first call"]),
-    "keyboard_interrupt": (("process.py:keyboard_interrupt",), 1, ["3 failed", "it raised KeyboardInterrupt"]),
-    "segfault": (("process.py:segfault", *SMALL), 1, ["killed by SIGSEGV"]),
-    "forbidden": (("rules.py:backprop", "--forbid-imports=reference"), 1, ["your code imported reference"]),
-    "exit_import": (("exit_import.py:backprop",), 4, ["exited with status 0"]),
-    "textbook_passes": (("textbook.py:backprop", "--dtype=float64", *SMALL), 0,
+    "keyboard_interrupt": ("cli", ("process.py:keyboard_interrupt",), 1, ["3 failed", "it raised KeyboardInterrupt"]),
+    "segfault": ("cli", ("process.py:segfault", *SMALL), 1, ["killed by SIGSEGV"]),
+    "forbidden": ("cli", ("rules.py:backprop", "--forbid-imports=reference"), 1, ["your code imported reference"]),
+    "exit_import": ("cli", ("exit_import.py:backprop",), 4, ["exited with status 0"]),
+    "textbook_passes": ("pytest", ("textbook.py:backprop", "--dtype=float64", *SMALL), 0,
                         ["3 passed", "tolerance row float64 (--dtype)", "runs in its own process"]),
-    "one_property_is_not_a_pass": (("textbook.py:backprop", "-k", "contract", "--sizes=1,1"), 1,
+    "one_property_is_not_a_pass": ("pytest", ("textbook.py:backprop", "-k", "contract", "--sizes=1,1"), 1,
                                    ["1 passed", "NOT PASSED: property gradients did not run"]),
 }
 
@@ -278,11 +280,11 @@ def runs(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if k not in ("BACKPROP_IMPL", "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER")}
 
     def one(name):
-        (spec, *options), _, _ = RUNS[name]
+        how, (spec, *options), _, _ = RUNS[name]
         report = folder / f"{name}.json"
         start = time.monotonic()
-        proc = subprocess.run(_command(spec, *options, report=report), cwd=ROOT, capture_output=True, text=True,
-                              env=env, timeout=400)
+        proc = subprocess.run(_command(how, spec, *options, report=report), cwd=ROOT, capture_output=True,
+                              text=True, env=env, timeout=400)
         data = json.loads(report.read_text()) if report.exists() else None
         print(f"{name}: exit status {proc.returncode} in {time.monotonic() - start:.1f} s")
         return proc.returncode, proc.stdout + proc.stderr, time.monotonic() - start, data
@@ -294,7 +296,7 @@ def runs(tmp_path_factory):
 @pytest.mark.parametrize("name", sorted(RUNS))
 def test_the_command_line_exit_status_is_right_every_time(runs, name):
     status, output, seconds, report = runs[name]
-    expected, texts = RUNS[name][1], RUNS[name][2]
+    expected, texts = RUNS[name][2], RUNS[name][3]
     assert status == expected, output[-4000:]
     for text in texts:
         assert text in output, output[-4000:]
