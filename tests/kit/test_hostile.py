@@ -273,34 +273,36 @@ RUNS = {
 }
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """Every command line of RUNS, three at a time: {name: (exit status, output, seconds, report or None)}."""
-    folder = tmp_path_factory.mktemp("hostile-runs")
-    env = {k: v for k, v in os.environ.items() if k not in ("BACKPROP_IMPL", "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER")}
-
-    def one(name):
-        how, (spec, *options), _, _ = RUNS[name]
-        report = folder / f"{name}.json"
-        start = time.monotonic()
-        proc = subprocess.run(_command(how, spec, *options, report=report), cwd=ROOT, capture_output=True,
-                              text=True, env=env, timeout=400)
-        data = json.loads(report.read_text()) if report.exists() else None
-        print(f"{name}: exit status {proc.returncode} in {time.monotonic() - start:.1f} s")
-        return proc.returncode, proc.stdout + proc.stderr, time.monotonic() - start, data
-
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        return dict(zip(RUNS, pool.map(one, RUNS)))
+def _run(name, folder, env):
+    """(exit status, output, seconds, report or None) of the command line RUNS[name]."""
+    how, (spec, *options), _, _ = RUNS[name]
+    report = folder / f"{name}.json"
+    start = time.monotonic()
+    proc = subprocess.run(_command(how, spec, *options, report=report), cwd=ROOT, capture_output=True,
+                          text=True, env=env, timeout=400)
+    data = json.loads(report.read_text()) if report.exists() else None
+    return proc.returncode, proc.stdout + proc.stderr, time.monotonic() - start, data
 
 
-@pytest.mark.parametrize("name", sorted(RUNS))
-def test_the_command_line_exit_status_is_right_every_time(runs, name):
-    status, output, seconds, report = runs[name]
+def _problems(name, status, output, report):
     expected, texts = RUNS[name][2], RUNS[name][3]
-    assert status == expected, output[-4000:]
-    for text in texts:
-        assert text in output, output[-4000:]
-    if report is not None:
-        assert report["passed"] is (expected == 0) and report["exitstatus"] == expected
+    found = [] if status == expected else [f"exit status {status}, expected {expected}"]
+    found += [f"no {text!r} in the output" for text in texts if text not in output]
+    if report is not None and (report["passed"] is not (expected == 0) or report["exitstatus"] != expected):
+        found.append(f"the report says passed={report['passed']}, exitstatus={report['exitstatus']}")
     # the kit's messages, never a traceback through the kit or an internal error
-    assert "INTERNALERROR" not in output and f'File "{ROOT / "conformance"}' not in output, output[-4000:]
+    if "INTERNALERROR" in output or f'File "{ROOT / "conformance"}' in output:
+        found.append("a traceback of the kit")
+    return [f"{name}: {p}" for p in found] + ([f"--- {name}:\n{output[-3000:]}"] if found else [])
+
+
+def test_the_command_line_exit_status_is_right_every_time(tmp_path):
+    """Every command line of RUNS, three at a time (one test, so that pytest-xdist runs them once)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("BACKPROP_IMPL", "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER")}
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        done = dict(zip(RUNS, pool.map(lambda name: _run(name, tmp_path, env), RUNS)))
+    problems = []
+    for name, (status, output, seconds, report) in done.items():
+        print(f"{name}: exit status {status} in {seconds:.1f} s")
+        problems += _problems(name, status, output, report)
+    assert not problems, "\n".join(problems)
