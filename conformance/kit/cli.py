@@ -19,7 +19,7 @@ from pathlib import Path
 from reference import __version__
 
 PASS_THROUGH = ("activations", "sizes", "depth", "max_width", "max_batch", "gradescope", "gradescope_weights",
-                "hypothesis_dir")
+                "hypothesis_dir", "call_timeout", "memory_limit", "forbid_imports", "dtype")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -27,7 +27,9 @@ def parser() -> argparse.ArgumentParser:
         prog="backprop-check",
         description="Check a backprop(weights, biases, activations, x, y) -> (dC_dw, dC_db) against the "
                     "reference, on hundreds of networks Hypothesis draws; explain the smallest failing one.",
-        epilog="Exit status: 0 every property passed; 1 a property failed; 4 a usage error (a bad SPEC or option).")
+        epilog="Exit status: 0 every property ran all its examples and passed; 1 a property failed or did not run "
+               "in full; 4 a usage error (a bad SPEC or option, a module that cannot be imported). The function "
+               "runs in its own process, with a time and a memory limit.")
     p.add_argument("spec", metavar="SPEC", help="path/to/file.py:FUNCTION or MODULE:FUNCTION")
     p.add_argument("--version", action="version", version=f"backprop-check (backprop-reference) {__version__}")
     p.add_argument("--activations", metavar="LIST", help="comma-separated: those your backprop supports")
@@ -40,6 +42,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--gradescope-weights", metavar="P=W,...", help="e.g. contract=1,gradients=8,purity=1")
     p.add_argument("--junitxml", metavar="PATH", help="write JUnit XML (with the kit's explanations) to PATH")
     p.add_argument("--hypothesis-dir", metavar="PATH", help="where Hypothesis keeps its files")
+    p.add_argument("--call-timeout", metavar="SECONDS", help="wall-clock limit of one call (default 20)")
+    p.add_argument("--memory-limit", metavar="MIB", help="memory limit of the process running it (default 4096)")
+    p.add_argument("--forbid-imports", metavar="LIST", help="modules a submission must not import, e.g. torch,jax")
+    p.add_argument("--dtype", choices=("float64", "float32"),
+                   help="the tolerance row to judge with (default: the dtype your function returns)")
     p.add_argument("-n", "--workers", metavar="N", help="run the properties in N processes (pytest-xdist)")
     p.add_argument("-q", "--quiet", action="store_true", help="less output")
     return p

@@ -19,6 +19,7 @@ import importlib
 import importlib.util
 import os
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,7 +86,10 @@ def load(spec) -> callable:
     """The function a spec (string or :class:`ImplSpec`) names; :class:`ImplLoadError` if it cannot."""
     spec = parse(spec) if isinstance(spec, str) else spec
     try:
-        module = importlib.import_module(spec.target) if spec.kind == "module" else _load_file(spec.target)
+        with warnings.catch_warnings():  # an invalid escape in a docstring (SyntaxWarning) is not a load failure,
+            warnings.simplefilter("ignore", SyntaxWarning)  # even where warnings are errors (this project's pytest)
+            warnings.simplefilter("ignore", DeprecationWarning)  # (Python < 3.12 says DeprecationWarning)
+            module = importlib.import_module(spec.target) if spec.kind == "module" else _load_file(spec.target)
     except ImplLoadError as exc:
         raise ImplLoadError(f"--impl={spec.text}: {exc}") from None
     except Exception as exc:  # an import error, or the user's module raising at import

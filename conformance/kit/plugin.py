@@ -17,6 +17,15 @@ Options (``pytest --help``, group "conformance kit"):
 --gradescope=PATH      Gradescope's results.json; --gradescope-weights=contract=1,gradients=8,purity=1.
 --hypothesis-dir=PATH  where Hypothesis keeps its files (default: a user cache folder, never the
                        working folder).
+--call-timeout=S       wall-clock limit of one call of your function (default 20 s).
+--memory-limit=MIB     resident memory limit of the process running it (default 4096 MiB).
+--forbid-imports=LIST  fail a submission that imports any of these modules (e.g. reference,torch,jax).
+--dtype=float64|float32  the tolerance row to judge with (default: the dtype your function returns).
+
+The function under test runs in a worker process (:mod:`conformance.kit.isolation`): this process,
+which holds the reference, the oracles, the tolerances, Hypothesis and the report, never imports
+its module.  The run fails closed: its exit status is 0 only when every property ran all its
+examples and passed.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ import pytest
 from reference import ACTIVATIONS
 
 from . import results
+from .isolation import IsolatedImpl, isolation_available, memory_limit_enforced
 from .loader import ENV_VAR, ImplLoadError, load, parse
 from .shape import ShapeOptions, UsageProblem, shape_options
 
@@ -47,6 +57,9 @@ class KitState:
         self.activations = ACTIVATIONS
         self.shape = ShapeOptions()
         self.frameworks = True
+        self.dtype = None        # the tolerance row fixed by --dtype, or None (the result's dtype)
+        self.isolated = False
+        self.incomplete = []     # why a run that pytest calls passed is not a pass
         self.results = {}        # property -> entry, in the process that reports (controller under xdist)
         self.explained = {}      # cause -> the property whose failure explained it first
 
@@ -80,8 +93,41 @@ def pytest_addoption(parser):
                          "(default 1 each)")
     group.addoption("--hypothesis-dir", default=None, metavar="PATH",
                     help="where Hypothesis keeps its files during a kit run (default: a user cache folder)")
+    group.addoption("--call-timeout", default=None, metavar="SECONDS",
+                    help=f"wall-clock limit of one call of the function under test (default {DEFAULT_CALL_TIMEOUT:g})")
+    group.addoption("--memory-limit", default=None, metavar="MIB",
+                    help=f"resident memory limit of its process in MiB (default {DEFAULT_MEMORY_MIB}; 0: none)")
+    group.addoption("--forbid-imports", default=None, metavar="LIST",
+                    help="comma-separated modules a submission must not import, e.g. reference,torch,jax")
+    group.addoption("--dtype", default=None, metavar="DTYPE", choices=("float64", "float32"),
+                    help="judge with this dtype's tolerance row, whatever dtype the function returns "
+                         "(default: the returned dtype's; a grader should fix it)")
     group.addoption("--conformance-report", default=None, dest="conformance_report", metavar="PATH",
                     help="write the conformance report (the suite's table, or the kit's verdict) as JSON to PATH")
+
+
+DEFAULT_CALL_TIMEOUT = 20.0
+DEFAULT_MEMORY_MIB = 4096
+
+
+def _positive(text, name, default, allow_zero=False):
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise pytest.UsageError(f"--{name}={text}: expected a number") from None
+    if not (value > 0 or (allow_zero and value == 0)):
+        raise pytest.UsageError(f"--{name}={text}: expected a number > 0")
+    return value
+
+
+def _module_names(text):
+    names = tuple(dict.fromkeys(n.strip() for n in (text or "").split(",") if n.strip()))
+    bad = [n for n in names if not all(part.isidentifier() for part in n.split("."))]
+    if bad:
+        raise pytest.UsageError(f"--forbid-imports={text}: {', '.join(bad)} is not a module name")
+    return tuple(n.partition(".")[0] for n in names)
 
 
 def _activations(text):
@@ -111,18 +157,25 @@ def pytest_configure(config):
         KIT.shape = shape_options(config.getoption("sizes"), config.getoption("depth"),
                                   config.getoption("max_width"), config.getoption("max_batch"))
         results.parse_weights(config.getoption("gradescope_weights"))
+        KIT.dtype = config.getoption("dtype")
+        call_timeout = _positive(config.getoption("call_timeout"), "call-timeout", DEFAULT_CALL_TIMEOUT)
+        memory = _positive(config.getoption("memory_limit"), "memory-limit", DEFAULT_MEMORY_MIB, allow_zero=True)
+        forbid = _module_names(config.getoption("forbid_imports"))
         KIT.spec = parse(text)
-        KIT.impl = load(KIT.spec)
+        if isolation_available():
+            KIT.impl = IsolatedImpl(KIT.spec, call_timeout=call_timeout, memory_limit_mb=memory,
+                                    forbid=forbid).start()
+            KIT.isolated = True
+        else:  # pragma: no cover - Windows: no process groups here; the header says the run is not isolated
+            KIT.impl = load(KIT.spec)
     except (ImplLoadError, UsageProblem, ValueError) as exc:
         raise pytest.UsageError(str(exc)) from None
     _hypothesis_home(config.getoption("hypothesis_dir"))
     # Only the kit's properties run, whatever folder pytest was started in and whatever it collects there
     config.args[:] = [str(KIT_TESTS)]
-    try:  # JAX joins the oracles in float64 only; the kit's session runs nothing else
-        import jax
-        jax.config.update("jax_enable_x64", True)
-    except ImportError:
-        pass
+    # JAX joins the oracles in float64 only; the kit's session runs nothing else: imported when first needed
+    from . import check
+    check.JAX_X64_ON_DEMAND = True
 
 
 def _hypothesis_home(asked):
@@ -141,6 +194,21 @@ def pytest_report_header(config):
         return None
     lines = [f"conformance kit: checking {KIT.spec.text} on activations {','.join(KIT.activations)}"]
     lines.append(f"conformance kit: networks {KIT.shape.describe()}")
+    if KIT.isolated:
+        impl = KIT.impl
+        memory = (f"{impl.memory_limit_mb:g} MiB" if impl.memory_limit_mb and memory_limit_enforced()
+                  else "none on this platform (no /proc)" if impl.memory_limit_mb else "none")
+        lines.append(f"conformance kit: your function runs in its own process (call limit {impl.call_timeout:g} s, "
+                     f"memory limit {memory}" + (f", forbidden imports {','.join(impl.forbid)}" if impl.forbid
+                                                 else "") + ")")
+    else:
+        lines.append("conformance kit: WARNING: your function runs in the kit's own process (no isolation, no "
+                     "limits on this platform)")
+    if KIT.dtype:
+        lines.append(f"conformance kit: tolerance row {KIT.dtype} (--dtype), whatever dtype your function returns")
+    else:
+        lines.append("conformance kit: tolerance row of the dtype your function returns (a float32 result is "
+                     "judged with the float32 row); a grader should fix it with --dtype=float64")
     return lines
 
 
@@ -160,9 +228,11 @@ def pytest_collection_modifyitems(config, items):
 
 def _kit_failure(exc):
     """The first KitFailure in exc (Hypothesis may wrap several in an exception group)."""
-    from .check import KitFailure
+    from .check import KitFailure, KitStop
     if isinstance(exc, KitFailure):
         return exc
+    if isinstance(exc, KitStop):
+        return exc.failure
     for inner in getattr(exc, "exceptions", ()) or ():
         found = _kit_failure(inner)
         if found is not None:
@@ -229,10 +299,41 @@ def report_data(config, exitstatus=None) -> dict:
     return results.report(KIT, exitstatus)
 
 
+def _fails_closed(session, exitstatus):
+    """Exit status 1 when pytest would say 0 but not every property ran all its examples and passed."""
+    from .properties import KIT_SETTINGS
+
+    missing = [p for p in results.PROPERTY_ORDER if p not in KIT.results]
+    short = [p for p, e in KIT.results.items() if e["outcome"] == "passed"
+             and e["examples_run"] < KIT_SETTINGS.max_examples]
+    if int(exitstatus) == 0 and (missing or short or not results.passed(KIT, 0)):
+        KIT.incomplete = [f"property {p} did not run" for p in missing] + [
+            f"property {p} ran {KIT.results[p]['examples_run']} of {KIT_SETTINGS.max_examples} examples"
+            for p in short]
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        return int(session.exitstatus)
+    return int(exitstatus)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if KIT.impl is not None and KIT.incomplete:
+        terminalreporter.write_line("conformance kit: NOT PASSED: " + "; ".join(KIT.incomplete)
+                                    + " (every property must run all its examples and pass)", red=True)
+
+
+def pytest_unconfigure(config):
+    if KIT.impl is not None:
+        from . import check
+        check.JAX_X64_ON_DEMAND = False
+    if KIT.isolated and KIT.impl is not None:
+        KIT.impl.close()
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Write --conformance-report and --gradescope: only where the run is reported (not in xdist workers)."""
     if KIT.impl is None or hasattr(session.config, "workerinput"):
         return
+    exitstatus = _fails_closed(session, exitstatus)
     path = session.config.getoption("conformance_report", default=None)
     if path:
         results.write_json(path, report_data(session.config, int(exitstatus)))

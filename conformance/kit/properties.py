@@ -1,10 +1,14 @@
 """The kit's Hypothesis properties, built for any implementation.
 
 :func:`build` returns a zero-argument function that draws networks with
-``conformance.suite.strategies.cases`` and runs :func:`conformance.kit.check.check` on
-each; Hypothesis shrinks a failure to the smallest network.  The same builder
-serves ``pytest --impl`` (conformance/kit/test_kit.py) and the meta-tests, which run it
-in-process on every catalogued mistake.
+``conformance.suite.strategies.cases`` (and how the inputs are handed over: plain, read-only or
+strided arrays) and runs :func:`conformance.kit.check.check` on each; Hypothesis shrinks a failure
+to the smallest network.  The same builder serves ``pytest --impl`` (conformance/kit/test_kit.py)
+and the meta-tests, which run it in-process on every catalogued mistake.
+
+It fails closed: a property passes only when Hypothesis ran every example its settings ask for;
+a check that must end the search (a call that hung, a forbidden import) ends it at once, with no
+shrinking, and its failure is raised as any other.
 
 >>> from reference import backprop
 >>> prop = build(backprop, "gradients", frameworks=False, settings=settings(max_examples=5, database=None))
@@ -18,19 +22,21 @@ from __future__ import annotations
 from collections import Counter
 
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from conformance.suite.strategies import cases
 from reference import ACTIVATIONS
 
-from .check import check
+from .check import KitFailure, KitStop, check
 from .results import DESCRIPTIONS  # noqa: F401  (re-exported: property name -> what it promises)
+from .worker import LAYOUTS
 
 Settings = settings  # the parameter `settings` of build() shadows the name
 
 PROPERTIES = {
     "contract": ("call", "structure", "finite"),
     "gradients": ("call", "structure", "finite", "values"),
-    "purity": ("call", "structure", "no_mutation", "deterministic"),
+    "purity": ("call", "structure", "no_mutation", "deterministic", "updated_inputs", "independent_results"),
 }
 """Property name -> the checks it runs (see conformance/kit/check.py)."""
 
@@ -43,11 +49,24 @@ COUNTS: Counter = Counter()
 """Examples run so far, per property name (generation, shrinking and the final replay)."""
 
 
-def build(impl, prop: str, *, spec=None, activations=ACTIVATIONS, frameworks=True, settings=None, shape=None):
+class Incomplete(KitFailure):
+    """A property that ran fewer examples than its settings ask for: not a pass."""
+
+    def __init__(self, prop, ran, wanted):
+        summary = (f"only {ran} of the {wanted} examples ran: the kit passes a property only when every "
+                   "example ran and passed")
+        record = {"check": "incomplete", "summary": summary, "diagnosis": None}
+        super().__init__(lambda: (f"FAILED check 'incomplete' of '{prop}': {summary}", {**record,
+                                  "message": summary}))
+
+
+def build(impl, prop: str, *, spec=None, activations=ACTIVATIONS, frameworks=True, settings=None, shape=None,
+          dtype=None):
     """A zero-argument Hypothesis test running property `prop` of `impl`.
 
+    `impl` a plain callable (run in this process) or a :class:`conformance.kit.isolation.IsolatedImpl`;
     `settings` None: :data:`KIT_SETTINGS`; `shape` a :class:`conformance.kit.shape.ShapeOptions` or None
-    (the suite's limits).
+    (the suite's limits); `dtype` the tolerance row (None: the result's dtype).
     """
     aspects = PROPERTIES[prop]
     drawn = cases(activations=tuple(activations), **(shape.strategy_kwargs() if shape is not None else {}))
@@ -57,11 +76,22 @@ def build(impl, prop: str, *, spec=None, activations=ACTIVATIONS, frameworks=Tru
     phases = [p for p in base.phases if p != Phase.explain]
 
     @Settings(base, phases=phases, print_blob=False)
-    @given(case=drawn)
-    def run(case):
+    @given(case=drawn, layout=st.sampled_from(LAYOUTS))
+    def run(case, layout):
         __tracebackhide__ = True
         COUNTS[prop] += 1
-        check(impl, case, aspects=aspects, spec=spec, frameworks=frameworks)
+        check(impl, case, aspects=aspects, spec=spec, frameworks=frameworks, layout=layout, dtype=dtype)
 
-    run.__name__ = run.__qualname__ = f"kit_{prop}"
-    return run
+    def prop_test():
+        __tracebackhide__ = True
+        before = COUNTS[prop]
+        try:
+            run()
+        except KitStop as stop:
+            raise stop.failure from None
+        ran = COUNTS[prop] - before
+        if Phase.generate in phases and ran < base.max_examples:
+            raise Incomplete(prop, ran, base.max_examples)
+
+    prop_test.__name__ = prop_test.__qualname__ = f"kit_{prop}"
+    return prop_test

@@ -95,11 +95,22 @@ def report(kit, exitstatus) -> dict:
         "implementation": kit.spec.text if kit.spec else None,
         "activations": list(kit.activations),
         "networks": kit.shape.describe(),
+        "tolerance_dtype": getattr(kit, "dtype", None) or "the dtype returned",
+        "isolation": _isolation(kit),
         "versions": versions(),
         "exitstatus": exitstatus,
         "passed": passed(kit, exitstatus),
         "properties": [kit.results[p] for p in PROPERTY_ORDER if p in kit.results],
     }
+
+
+def _isolation(kit) -> dict:
+    """How the function under test ran: in a worker process with limits, or in the kit's own process."""
+    impl = getattr(kit, "impl", None)
+    if not getattr(kit, "isolated", False) or impl is None:
+        return {"isolated": False}
+    return {"isolated": True, "call_timeout_s": impl.call_timeout, "memory_limit_mib": impl.memory_limit_mb,
+            "forbidden_imports": list(impl.forbid)}
 
 
 def _output(e: dict) -> str:

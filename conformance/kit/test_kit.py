@@ -17,7 +17,8 @@ pytestmark = pytest.mark.kit_property
 
 def _run(prop):
     kit = plugin.KIT
-    build(kit.impl, prop, spec=kit.spec, activations=kit.activations, frameworks=kit.frameworks, shape=kit.shape)()
+    build(kit.impl, prop, spec=kit.spec, activations=kit.activations, frameworks=kit.frameworks, shape=kit.shape,
+          dtype=kit.dtype)()
 
 
 def test_contract():
