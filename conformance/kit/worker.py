@@ -181,7 +181,8 @@ def call_once(fn, args, seed: int, weight_shapes, bias_shapes, catch=Exception) 
         except catch as exc:  # noqa: BLE001  (anything the implementation raises is its failure)
             out["raised"] = {"type": type_name(exc), "text": text(exc, 2000), "traceback": _tb_text(exc),
                              "base": not isinstance(exc, Exception),
-                             "kind": next((k for k in ("NotImplementedError", "KeyError", "ValueError")
+                             "kind": next((k for k in ("NotImplementedError", "KeyError", "ValueError", "IndexError",
+                                                      "AssertionError")
                                            if any(c.__name__ == k for c in type(exc).__mro__)), None)}
         try:
             out["warnings"] = [f"{text(w.category.__name__, 100)}: {text(w.message, 500)}" for w in caught]
