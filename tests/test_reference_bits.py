@@ -74,7 +74,10 @@ def results() -> dict:
         for i, arr in enumerate(tw + tb):
             out[f"{name}/train/{i}"] = arr
         out[f"{name}/train/costs"] = np.array(costs)
-        out[f"{name}/cost"] = np.array(reference.cost(a[-1], y))
+        # a[-1] is float32 here.  The recording called cost(a[-1], y), which rounded the float64 y down
+        # to float32 silently; cost no longer does that (issue 13), so y comes already in float32:
+        # the same arithmetic as recorded.
+        out[f"{name}/cost"] = np.array(reference.cost(a[-1], y.astype(a[-1].dtype)))
         if max(w.shape[0] for w in ws) == 1 and ws[0].shape[1] == 1:
             steps = reference.chain_steps([float(w[0, 0]) for w in ws], [float(b[0]) for b in bs], acts,
                                           float(x[0, 0]), float(y[0, 0]))

@@ -18,7 +18,7 @@ import pytest
 
 import reference
 from reference.__main__ import main as reference_main
-from reference.explain import example
+from teaching.explain import example
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBER = r"(-?\d[\d.]*(?:e[+-]\d+)?)"

@@ -19,10 +19,7 @@ import argparse
 
 import numpy as np
 
-from .activations import SIGMA
-from .backprop import backprop, backprop_trace
-from .chain import chain_steps
-from .init import init_network
+from reference import SIGMA, backprop, backprop_trace, chain_steps, init_network
 
 MAX_WIDTH = 8  # a layer wider than this no longer fits on a slide
 
