@@ -82,8 +82,16 @@ def _convert(value, name, expected, dtype):
 
 def as_array(value, name):
     """np.asarray(value), refusing what it would misread and naming what it cannot read."""
-    refuse_foreign(value, name)
+    _refuse_foreign_inside(value, name)
     try:
         return np.asarray(value)
     except (ValueError, TypeError, RuntimeError, OverflowError) as exc:  # ragged nested lists, odd objects
         raise ReferenceValueError(f"{name} is not a rectangular array: {exc}") from None
+
+
+def _refuse_foreign_inside(value, name):
+    """:func:`refuse_foreign` for `value` and everything nested in it as lists or tuples."""
+    refuse_foreign(value, name)
+    if isinstance(value, (list, tuple)):
+        for v in value:
+            _refuse_foreign_inside(v, name)

@@ -5,7 +5,8 @@
 :func:`chain_arguments`, ``step`` with :func:`step_arguments`, ``train`` with
 :func:`train_arguments`, ``init_network`` with :func:`init_arguments`; :func:`parameters` checks
 weights and biases alone.  A mistake is reported in the video's terms (which layer, which shape
-was found, which was expected) as a ``ReferenceValueError`` or ``ReferenceTypeError``.  The dtype
+was found, which was expected) as a ``ReferenceValueError`` or ``ReferenceTypeError``; one
+argument is read into an array by :mod:`reference.arrays`.  The dtype
 policy (float64; float32 only on request; never a silent downcast), what is refused and why:
 docs/conventions.md, "What the reference accepts".  The checks never modify what they are given;
 what they return may share memory with it, and nothing downstream writes into it.
@@ -30,7 +31,7 @@ def compute_dtype(dtype) -> np.dtype:
     """The compute dtype: float64 (default) or, on request, float32."""
     try:
         dt = np.dtype(dtype)
-    except TypeError:
+    except Exception:  # TypeError mostly; np.dtype("01") is a SyntaxError
         raise ReferenceTypeError(f"dtype must be float64 or float32, got {shown(dtype)}") from None
     if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
         raise ReferenceTypeError(f"dtype must be float64 or float32, got {dt}")
