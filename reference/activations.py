@@ -4,7 +4,7 @@
 an array of the same shape.  The video uses the sigmoid and names ReLU [02:01];
 da(L)/dz(L) = sigma'(z(L)) is "the derivative of the chosen nonlinear function" [04:27].
 
-Edge conventions, chosen to match torch and ``jax.nn`` (docs/facts.md):
+Edge conventions, chosen to match torch and ``jax.nn`` (docs/conventions.md):
 
 * relu'(0) = 0, as ``torch.relu`` and ``jax.nn.relu`` define it.
 * sigmoid and tanh are written so that no finite float64 input overflows
