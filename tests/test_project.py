@@ -77,7 +77,7 @@ def test_reference_math_reads_in_one_sitting():
 def test_readme_reading_order_lists_every_reference_file_with_its_length():
     text = (ROOT / "README.md").read_text()
     paragraph = text[text.index("Read `reference/` in this order"):].split("\n\n")[0]
-    listed = {name: int(n) for name, n in re.findall(r"`(\w+\.py)` \((\d+) lines\)", paragraph)}
+    listed = {name: int(n) for name, n in re.findall(r"`(\w+\.py)`\s+\((\d+) lines", paragraph)}
     files = {p.name: len(p.read_text().splitlines()) for p in (ROOT / "reference").glob("*.py")}
     assert listed == files, f"README says {listed}, the files have {files}"
 
