@@ -113,7 +113,7 @@ def _weight(i, w, w_prev, dtype):
     return w
 
 
-def names(activations, L: int) -> list:
+def names(activations) -> list:
     """activations[i]: a name in ``SIGMA``, the sigma of layer l = i + 1; one per layer."""
     for i, act in enumerate(activations):
         if not isinstance(act, str):
@@ -134,7 +134,7 @@ def network(weights, biases, activations, dtype=np.float64):
     if len(weights) == 0:
         raise ReferenceValueError("the network has no layers: weights, biases and activations are empty")
     ws, bs = parameters(weights, biases, dtype)
-    return ws, bs, names(activations, len(ws))
+    return ws, bs, names(activations)
 
 
 def examples(x, y, ws, dtype=np.float64):
@@ -166,10 +166,11 @@ def network_and_input(weights, biases, activations, x, dtype):
 
 def network_and_examples(weights, biases, activations, x, y, dtype):
     """For ``backprop`` and ``backprop_trace``: ``(ws, bs, names, x, y, dtype)``; y is required."""
-    ws, bs, acts, x, dtype = network_and_input(weights, biases, activations, x, dtype)
+    dtype = compute_dtype(dtype)
+    ws, bs, acts = network(weights, biases, activations, dtype)
     if y is None:
         raise ReferenceTypeError("y (the targets, (m, n_L)) is None: backprop needs a target per example")
-    _, y = examples(x, y, ws, dtype)
+    x, y = examples(x, y, ws, dtype)
     return ws, bs, acts, x, y, dtype
 
 
@@ -190,7 +191,6 @@ def cost_arguments(a_L, y):
 def chain_arguments(w, b, activations, x, y):
     """For ``chain_steps``: w, b as lists of floats (one per layer), the names, x = a(0) and y as floats."""
     for arg, value in (("w", w), ("b", b)):
-        refuse_foreign(value, arg)
         if isinstance(value, (str, bytes)) or np.ndim(as_array(value, arg)) != 1:
             raise ReferenceValueError(f"{arg} must be a list of numbers, one per layer, got shape {np.shape(value)}")
     if np.ndim(as_array(x, "x (a(0))")) != 0 or np.ndim(as_array(y, "y (the target)")) != 0:
@@ -201,7 +201,7 @@ def chain_arguments(w, b, activations, x, y):
     if not (len(w) == len(b) == len(activations)) or len(w) == 0:
         raise ReferenceValueError(f"w, b and activations must have one entry per layer (at least one), "
                                   f"but have {len(w)}, {len(b)} and {len(activations)} entries")
-    return w, b, names(activations, len(w)), x, y
+    return w, b, names(activations), x, y
 
 
 def finite_chain(steps) -> None:
