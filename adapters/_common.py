@@ -1,8 +1,8 @@
 """What both adapters need and neither framework provides: numpy only.
 
-``own_dtype`` is the dtype a parameter list keeps when no dtype is asked for;
-``identities`` gives :func:`reference.errors.check_network` activations to check
-parameters that come without any (a pytree, a flax dict, bare tensors).
+``own_dtype`` is the dtype a parameter list keeps when no dtype is asked for.  Parameters that
+come without activations (a pytree, a flax dict, bare tensors) are checked by
+:func:`reference.checks.parameters`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 def own_dtype(weights, biases) -> np.dtype:
     """float32 when every given array is float32 (kept as is), else float64.
 
-    Anything that is not a list of arrays gives float64: ``check_network`` then names what is wrong.
+    Anything that is not a list of arrays gives float64: ``reference.checks.parameters`` then names what is wrong.
     """
     try:
         kinds = {np.asarray(a).dtype for a in list(weights) + list(biases)}
@@ -21,10 +21,3 @@ def own_dtype(weights, biases) -> np.dtype:
         return np.dtype(np.float64)
     return np.dtype(np.float32) if kinds == {np.dtype(np.float32)} else np.dtype(np.float64)
 
-
-def identities(weights):
-    """["identity"] * L, or None when `weights` has no length (``check_network`` reports it)."""
-    try:
-        return ["identity"] * len(weights)
-    except TypeError:
-        return None

@@ -13,7 +13,7 @@ reference                pytree (:func:`to_pytree`)            flax (:func:`to_f
 =======================  ====================================  ==========================================
 
 Cost: the video's, C = (1/m) sum_i sum_j (a(L)_ij - y_ij)^2.  Results come back as
-numpy arrays, in the dtype computed in.  Inputs are checked by :mod:`reference.errors`
+numpy arrays, in the dtype computed in.  Inputs are checked by :mod:`reference.checks`
 and never modified.
 
 float64 (the default) needs JAX's x64 mode, which is off unless turned on at start-up
@@ -39,18 +39,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from reference import Trace
-from reference.errors import (
-    ReferenceTypeError,
-    ReferenceValueError,
-    check_dtype,
-    check_eta,
-    check_examples,
-    check_network,
-)
+from reference import Trace, checks
+from reference.errors import ReferenceTypeError, ReferenceValueError
 
 from . import _jax_core
-from ._common import identities, own_dtype
+from ._common import own_dtype
 from ._jax_core import CODES
 
 
@@ -64,7 +57,7 @@ def trace_counts() -> dict:
 
 
 def _dtype(dtype) -> np.dtype:
-    dt = check_dtype(dtype)
+    dt = checks.compute_dtype(dtype)
     if dt == np.float64 and not jax.config.jax_enable_x64:
         raise X64Error(
             "float64 asked for, but JAX's x64 mode is off, so JAX would silently compute in float32. "
@@ -76,7 +69,7 @@ def _dtype(dtype) -> np.dtype:
 
 def _checked_params(weights, biases, dtype):
     dt = _dtype(own_dtype(weights, biases) if dtype is None else dtype)
-    ws, bs, _ = check_network(weights, biases, identities(weights), dt)
+    ws, bs = checks.parameters(weights, biases, dt)
     return ws, bs
 
 
@@ -98,7 +91,7 @@ def from_pytree(tree):
     except (TypeError, KeyError, IndexError) as exc:
         raise ReferenceTypeError(f'expected a list of {{"w": ..., "b": ...}} dicts, got {type(tree).__name__}: '
                                  f"{exc!r}") from None
-    check_network(weights, biases, identities(weights), own_dtype(weights, biases))
+    checks.parameters(weights, biases, own_dtype(weights, biases))
     return weights, biases
 
 
@@ -129,7 +122,7 @@ def from_flax(variables):
     weights = [_copy(found[i]["kernel"]).T.copy() for i in range(len(found))]
     biases = [_copy(found[i]["bias"]) if "bias" in found[i] else np.zeros(w.shape[0], w.dtype)
               for i, w in zip(range(len(found)), weights)]
-    check_network(weights, biases, identities(weights), own_dtype(weights, biases))
+    checks.parameters(weights, biases, own_dtype(weights, biases))
     return weights, biases
 
 
@@ -154,8 +147,8 @@ def _prepare(weights, biases, activations, x, y, dtype, device, pad_to):
     """Checked, padded numpy arguments for the jitted core, and the sizes to cut results back to."""
     dt = _dtype(dtype)
     dev = _device(device)
-    ws, bs, names = check_network(weights, biases, activations, dt)
-    x, y = check_examples(x, y, ws, dt)
+    ws, bs, names = checks.network(weights, biases, activations, dt)
+    x, y = checks.examples(x, y, ws, dt)
     sizes, m, L = [ws[0].shape[1]] + [w.shape[0] for w in ws], x.shape[0], len(ws)
     widths, rows, depth = sizes, m, L  # no padding: every array keeps its own shape
     if pad_to is not None:
@@ -237,7 +230,7 @@ def sgd_step(weights, biases, activations, x, y, eta, *, dtype=np.float64, devic
     Keywords as :func:`backprop`; call it in a loop for a trajectory (with `pad_to` fixed,
     every step reuses one compilation).
     """
-    eta = check_eta(eta)
+    eta = checks.learning_rate(eta)
     args, sizes, _, dt = _prepare(weights, biases, activations, x, y, dtype, device, pad_to)
     new_ws, new_bs = jax.device_get(_jax_core.sgd(*args, np.asarray(eta, dt), precision=_precision(precision)))
     L = len(sizes) - 1

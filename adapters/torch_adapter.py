@@ -13,7 +13,7 @@ reference                 torch                                    shape
 ========================  =======================================  =====================
 
 The cost is the video's, C = (1/m) sum_i sum_j (a(L)_ij - y_ij)^2 (not ``nn.MSELoss``,
-which averages over outputs too).  Inputs are validated by :mod:`reference.errors`
+which averages over outputs too).  Inputs are validated by :mod:`reference.checks`
 (same errors, same messages), never modified, and results come back as numpy arrays
 on the CPU, in the dtype computed in (float64 unless ``dtype=torch.float32``).
 """
@@ -23,10 +23,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from reference import Trace
-from reference.errors import ReferenceTypeError, ReferenceValueError, check_dtype, check_examples, check_network
+from reference import Trace, checks
+from reference.errors import ReferenceTypeError, ReferenceValueError
 
-from ._common import identities, own_dtype
+from ._common import own_dtype
 
 MODULES = {"sigmoid": torch.nn.Sigmoid, "relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "identity": torch.nn.Identity}
 _NAME_OF = {cls: name for name, cls in MODULES.items()}
@@ -41,7 +41,7 @@ def _dtypes(dtype):
         if dtype not in _NUMPY_OF:
             raise ReferenceTypeError(f"dtype must be float64 or float32, got {dtype}")
         return _NUMPY_OF[dtype], dtype
-    np_dtype = check_dtype(dtype)
+    np_dtype = checks.compute_dtype(dtype)
     return np_dtype, _TORCH_OF[np_dtype]
 
 
@@ -79,9 +79,9 @@ def to_tensors(weights, biases, *, dtype=None, device="cpu"):
     """
     dev = _device(device)
     if dtype is None:
-        dtype = own_dtype(weights, biases)  # float64 for anything odd: check_network below names it
+        dtype = own_dtype(weights, biases)  # float64 for anything odd: checks.parameters below names it
     np_dtype, t_dtype = _dtypes(dtype)
-    ws, bs, _ = check_network(weights, biases, identities(weights), np_dtype)
+    ws, bs = checks.parameters(weights, biases, np_dtype)
     return [_tensor(w, t_dtype, dev) for w in ws], [_tensor(b, t_dtype, dev) for b in bs]
 
 
@@ -93,7 +93,7 @@ def from_tensors(ws, bs):
         if not isinstance(t, torch.Tensor) or t.dtype not in _NUMPY_OF:
             raise ReferenceTypeError(f"expected float32/float64 torch tensors, got {getattr(t, 'dtype', type(t))}")
     weights, biases = [_numpy(w) for w in ws], [_numpy(b) for b in bs]
-    check_network(weights, biases, identities(weights), own_dtype(weights, biases))
+    checks.parameters(weights, biases, own_dtype(weights, biases))
     return weights, biases
 
 
@@ -104,7 +104,7 @@ def to_sequential(weights, biases, activations, *, dtype=torch.float64, device="
     """
     dev = _device(device)
     np_dtype, t_dtype = _dtypes(dtype)
-    ws, bs, names = check_network(weights, biases, activations, np_dtype)
+    ws, bs, names = checks.network(weights, biases, activations, np_dtype)
     layers = []
     for w, b, name in zip(ws, bs, names):
         lin = torch.nn.utils.skip_init(torch.nn.Linear, w.shape[1], w.shape[0], dtype=t_dtype, device=dev)
@@ -145,7 +145,7 @@ def from_sequential(model):
                 + ", ".join(f"nn.{c.__name__}" for c in MODULES.values())
             )
     names = [n or "identity" for n in names]
-    check_network(weights, biases, names, own_dtype(weights, biases))
+    checks.network(weights, biases, names, own_dtype(weights, biases))
     return weights, biases, names
 
 
@@ -153,8 +153,8 @@ def _run(weights, biases, activations, x, y, dtype, device):
     """Checked tensors and the forward pass: (ws, bs, x, zs, as_, C), all on `device`."""
     dev = _device(device)
     np_dtype, t_dtype = _dtypes(dtype)
-    ws, bs, names = check_network(weights, biases, activations, np_dtype)
-    x, y = check_examples(x, y, ws, np_dtype)
+    ws, bs, names = checks.network(weights, biases, activations, np_dtype)
+    x, y = checks.examples(x, y, ws, np_dtype)
     ws = [_tensor(w, t_dtype, dev, True) for w in ws]
     bs = [_tensor(b, t_dtype, dev, True) for b in bs]
     a = _tensor(x, t_dtype, dev, True)

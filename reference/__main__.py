@@ -4,9 +4,9 @@ explain   every factor of the chain rule for one example (numpy only)
 digits    train 64-16-16-10 on scikit-learn's 8x8 digits, write pictures
 graph     draw the one-neuron chain's computation graph as a PNG
 
-``digits`` and ``graph`` live in the top-level package ``teaching`` (they
-need scikit-learn / matplotlib) and are imported only when asked for, so
-``reference`` itself stays numpy-only.
+All three live in the top-level package ``teaching`` (``digits`` and ``graph``
+also need scikit-learn / matplotlib) and are imported only when asked for, so
+``reference`` itself stays numpy-only and holds only the math.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import importlib
 import sys
 
 COMMANDS = {
-    "explain": ("reference.explain", "every factor of the chain rule for one example (numpy only)"),
+    "explain": ("teaching.explain", "every factor of the chain rule for one example (numpy only)"),
     "digits": ("teaching.digits", "train 64-16-16-10 on the 8x8 digits; pictures of cost, weights, gradients"),
     "graph": ("teaching.pictures", "draw the one-neuron chain's computation graph [02:10] as a PNG"),
 }

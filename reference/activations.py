@@ -1,33 +1,37 @@
 """The sigmas: each activation function beside its derivative.
 
-``SIGMA[name] = (sigma, sigma_prime)``; both map an array z(l) to an array
-of the same shape.  The video uses the sigmoid and names ReLU [02:01];
-da(L)/dz(L) = sigma'(z(L)) is "the derivative of the chosen nonlinear
-function" [04:27].
+``SIGMA[name]`` is a ``Sigma(sigma, prime)`` pair (it unpacks as one); both map an array z(l) to
+an array of the same shape.  The video uses the sigmoid and names ReLU [02:01];
+da(L)/dz(L) = sigma'(z(L)) is "the derivative of the chosen nonlinear function" [04:27].
 
-Edge conventions, chosen to match torch and ``jax.nn`` (../shared/FACTS.md):
+Edge conventions, chosen to match torch and ``jax.nn`` (docs/conventions.md):
 
 * relu'(0) = 0, as ``torch.relu`` and ``jax.nn.relu`` define it.
 * sigmoid and tanh are written so that no finite float64 input overflows
   or warns, and their derivatives keep their true tiny value where the
   function saturates (sigma'(40) = 4.2e-18, not the 0 that s * (1 - s)
-  gives once s rounds to 1).
+  gives once s rounds to 1).  e^-|z| may underflow to 0, which is its value:
+  underflow is ignored whatever ``np.seterr`` says.
 
 >>> import numpy as np
 >>> sigma, sigma_prime = SIGMA["sigmoid"]
 >>> sigma(np.array([-1000.0, 0.0, 1000.0]))
 array([0. , 0.5, 1. ])
->>> float(sigma_prime(np.array(40.0)))
+>>> float(SIGMA["sigmoid"].prime(np.array(40.0)))
 4.248354255291589e-18
->>> SIGMA["relu"][1](np.array([-1.0, 0.0, 2.0]))
+>>> SIGMA["relu"].prime(np.array([-1.0, 0.0, 2.0]))
 array([0., 0., 1.])
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 import numpy as np
 
 
+@np.errstate(under="ignore")
 def sigmoid(z):
     """sigma(z) = 1 / (1 + e^-z) = e^min(z, 0) / (1 + e^-|z|), which never overflows.
 
@@ -39,26 +43,11 @@ def sigmoid(z):
     return np.maximum(e, z >= 0) / (1.0 + e)
 
 
+@np.errstate(under="ignore")
 def sigmoid_prime(z):
     """sigma'(z) = sigma(z) * sigma(-z) = e^-|z| / (1 + e^-|z|)^2, exact in saturation."""
     e = np.exp(-np.abs(z))
     return e / (1.0 + e) ** 2
-
-
-def sigmoid_and_prime(z):
-    """(sigma(z), sigma'(z)) sharing one e^-|z|: the same bits as the two functions above.
-
-    The backward pass's hot path, so it works in place: fewer temporaries of z's size.
-    """
-    e = np.abs(z)
-    np.negative(e, out=e)
-    np.exp(e, out=e)  # e = e^-|z|
-    d = e + 1.0  # 1 + e
-    s = np.maximum(e, z >= 0)
-    np.divide(s, d, out=s)  # sigma = e^min(z, 0) / (1 + e)
-    np.multiply(d, d, out=d)  # (1 + e)^2: numpy's ** 2 is this same single product
-    np.divide(e, d, out=d)  # sigma' = e / (1 + e)^2
-    return s, d
 
 
 def tanh(z):
@@ -66,6 +55,7 @@ def tanh(z):
     return np.tanh(z)
 
 
+@np.errstate(under="ignore")
 def tanh_prime(z):
     """tanh'(z) = 1 - tanh(z)^2 = 4 e^-2|z| / (1 + e^-2|z|)^2, exact where tanh saturates."""
     e = np.exp(-np.abs(z)) ** 2  # e^-2|z|, squared after exp so -2|z| cannot overflow
@@ -92,17 +82,16 @@ def identity_prime(z):
     return np.ones_like(z)
 
 
+class Sigma(NamedTuple):
+    """An activation and its derivative: ``sigma, prime = SIGMA[name]`` or ``SIGMA[name].prime``."""
+
+    sigma: Callable
+    prime: Callable
+
+
 SIGMA = {
-    "sigmoid": (sigmoid, sigmoid_prime),
-    "relu": (relu, relu_prime),
-    "tanh": (tanh, tanh_prime),
-    "identity": (identity, identity_prime),
+    "sigmoid": Sigma(sigmoid, sigmoid_prime),
+    "relu": Sigma(relu, relu_prime),
+    "tanh": Sigma(tanh, tanh_prime),
+    "identity": Sigma(identity, identity_prime),
 }
-
-
-def sigma_and_prime(name: str, z):
-    """(sigma(z), sigma'(z)) for the activation `name`; the sigmoid shares its e^-|z| (same bits)."""
-    if name == "sigmoid":
-        return sigmoid_and_prime(z)
-    sigma, prime = SIGMA[name]
-    return sigma(z), prime(z)

@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import checks
 from .activations import SIGMA
-from .errors import ReferenceValueError, as_real_array, check_network
 
 
 def dC0_da(a_L: float, y: float) -> float:
@@ -41,7 +41,7 @@ def dC0_da(a_L: float, y: float) -> float:
 
 def da_dz(z: float, activation: str) -> float:
     """da(l)/dz(l) = sigma'(z(l))  [04:27]"""
-    return float(SIGMA[activation][1](np.float64(z)))
+    return float(SIGMA[activation].prime(np.float64(z)))
 
 
 def dz_dw(a_prev: float) -> float:
@@ -67,23 +67,28 @@ def chain_steps(w, b, activations, x: float, y: float) -> list:
     dC0_da (= dC0/da(l)), da_dz, dz_dw, dz_db, dz_da_prev with the products
     dC0_dw, dC0_db and dC0_da_prev (= dC0/da(l-1)).
     """
-    for arg, value in (("w", w), ("b", b)):
-        if np.ndim(value) != 1 or isinstance(value, str):
-            raise ReferenceValueError(f"{arg} must be a list of numbers, one per layer, got shape {np.shape(value)}")
-    if np.ndim(x) != 0 or np.ndim(y) != 0:
-        raise ReferenceValueError(f"x and y must be single numbers, got shapes {np.shape(x)} and {np.shape(y)}")
-    x, y = (float(as_real_array(v, arg, ())) for v, arg in ((x, "x (a(0))"), (y, "y (the target)")))
-    ws, bs, names = check_network([[[v]] for v in w], [[v] for v in b], activations)
-    w = [float(v[0, 0]) for v in ws]
-    b = [float(v[0]) for v in bs]
-    # Forward: z(l) = w(l) a(l-1) + b(l), a(l) = sigma(z(l))  [02:01]
-    z, a = [], [float(x)]
+    w, b, names, x, y = checks.chain_arguments(w, b, activations, x, y)
+    with checks.overflow_is_an_error("chain_steps"):
+        z, a = _chain_forward(w, b, names, x)
+        steps = _chain_backward(w, names, z, a, y)
+    checks.finite_chain(steps)  # Python floats overflow to inf quietly
+    return steps
+
+
+def _chain_forward(w, b, names, x):
+    """z[l-1] = z(l) and a[l] = a(l), as floats."""
+    z, a = [], [x]
     for w_l, b_l, name in zip(w, b, names):
+        # z(l) = w(l) a(l-1) + b(l), a(l) = sigma(z(l))  [02:01]
         z.append(w_l * a[-1] + b_l)
-        a.append(float(SIGMA[name][0](np.float64(z[-1]))))
-    # Backward: start from dC0/da(L), then iterate the chain rule  [06:33]
+        a.append(float(SIGMA[name].sigma(np.float64(z[-1]))))
+    return z, a
+
+
+def _chain_backward(w, names, z, a, y):
+    """One dict of factors and products per layer: start from dC0/da(L), iterate backwards  [06:33]."""
     steps = [None] * len(w)
-    dC0_da_l = dC0_da(a[-1], float(y))
+    dC0_da_l = dC0_da(a[-1], y)
     for l in range(len(w), 0, -1):
         i = l - 1
         step = {"layer": l, "z": z[i], "a": a[l], "a_prev": a[l - 1], "w": w[i], "dC0_da": dC0_da_l,
@@ -97,9 +102,6 @@ def chain_steps(w, b, activations, x: float, y: float) -> list:
         step["dC0_da_prev"] = step["dz_da_prev"] * step["da_dz"] * dC0_da_l
         steps[i] = step
         dC0_da_l = step["dC0_da_prev"]  # the next layer down starts from here  [06:33]
-    if not all(np.isfinite(v) for s in steps for v in s.values()):  # Python floats overflow to inf quietly
-        raise ReferenceValueError("chain_steps overflowed: a value grew beyond the largest float; "
-                                  "w, b or x are too large")
     return steps
 
 

@@ -1,4 +1,4 @@
-"""Smoke test: ``benchmarks/speed.py --quick`` runs and prints its ratio columns and verdicts."""
+"""Smoke test: ``benchmarks/speed.py --quick`` runs and prints its ratio columns, its verdict and its report."""
 
 from __future__ import annotations
 
@@ -29,3 +29,5 @@ def test_speed_quick_runs_and_prints_ratios():
     assert "1-1-1-1@1" in out and "float32" in out and "float64" in out, out
     assert "reference no slower than torch eager at every grid point" in out, out
     assert "of the GEMM floor" in out, out
+    floor_lines = [line for line in out.splitlines() if "GEMM floor" in line]
+    assert floor_lines and all(line.startswith("report:") for line in floor_lines), out  # reported, not judged

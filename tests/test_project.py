@@ -1,6 +1,10 @@
 """The project's own house rules, checked like any other behaviour."""
 
 import ast
+import importlib
+import pkgutil
+import pydoc
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -70,3 +74,68 @@ def test_the_reusable_workflow_only_wires_inputs_to_the_ci_script():
 def test_readme_names_the_test_command_that_ci_runs():
     text = (ROOT / "README.md").read_text()
     assert "<!-- test command -->" in text and "Quick start" in text
+
+
+CHECK_MODULES = {"checks.py", "arrays.py"}  # the input checks: beside the math, not part of the one sitting
+MATH_FILE_LINES, FUNCTION_LINES = 120, 40
+
+
+def test_reference_math_reads_in_one_sitting():
+    """Each math file of reference/ is at most 120 lines, docstrings included; no function anywhere over 40."""
+    for path in sorted((ROOT / "reference").glob("*.py")):
+        source = path.read_text()
+        if path.name not in CHECK_MODULES:
+            assert len(source.splitlines()) <= MATH_FILE_LINES, f"{path.name} is over {MATH_FILE_LINES} lines"
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                length = node.end_lineno - first + 1
+                assert length <= FUNCTION_LINES, f"{path.name}: {node.name} is {length} lines (> {FUNCTION_LINES})"
+
+
+def test_readme_reading_order_lists_every_reference_file_with_its_length():
+    text = (ROOT / "README.md").read_text()
+    paragraph = text[text.index("Read `reference/` in this order"):].split("\n\n")[0]
+    listed = {name: int(n) for name, n in re.findall(r"`(\w+\.py)`\s+\((\d+) lines", paragraph)}
+    files = {p.name: len(p.read_text().splitlines()) for p in (ROOT / "reference").glob("*.py")}
+    assert listed == files, f"README says {listed}, the files have {files}"
+
+
+def test_no_public_name_hides_a_module_of_the_package():
+    """help(reference.backpropagation) must show the module: no name in __all__ is also a module's name."""
+    import reference
+    modules = {m.name for m in pkgutil.iter_modules(reference.__path__)}
+    assert modules & set(reference.__all__) == set()
+    for name in modules - {"__main__"}:
+        module = importlib.import_module(f"reference.{name}")
+        assert getattr(reference, name) is module, f"reference.{name} is not the module {name}.py"
+
+
+def test_help_on_the_backpropagation_module_shows_its_shape_table():
+    import reference
+    text = pydoc.render_doc(reference.backpropagation, renderer=pydoc.plaintext)
+    assert "w(l)_jk" in text and "(n_l, n_{l-1})" in text and "(m, n_L)" in text
+    assert "no 1/2" in pydoc.render_doc(reference.cost_function, renderer=pydoc.plaintext)
+
+
+# Known mentions in files another change owns (tests/support is moving to conformance/); each must be
+# fixed where it lands, and then removed from here: the test fails while an entry no longer applies.
+AWAITING_MERGE = {"tests/support/tolerances.py", "tests/support/profiles.py"}
+
+
+def tracked_files():
+    try:
+        out = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+        return [ROOT / p for p in out.decode().split("\0") if p]
+    except (OSError, subprocess.CalledProcessError):  # not a git checkout (an sdist): every file but caches
+        return [p for p in ROOT.rglob("*") if p.is_file() and not {".git", ".venv", "__pycache__"} & set(p.parts)]
+
+
+def test_nothing_cites_a_folder_outside_the_repository():
+    """The facts the code relies on live in docs/ (docs/conventions.md), not in a folder beside the checkout."""
+    needles = [b"../" + b"shared", b"shared/" + b"FACTS"]
+    citing = {str(p.relative_to(ROOT)) for p in tracked_files()
+              if p.is_file() and any(n in p.read_bytes() for n in needles)}
+    assert citing - AWAITING_MERGE == set(), f"these files cite a folder outside the repository: {citing}"
+    stale = {p for p in AWAITING_MERGE if (ROOT / p).exists() and p not in citing}
+    assert not stale, f"fixed: remove {stale} from AWAITING_MERGE"

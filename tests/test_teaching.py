@@ -18,7 +18,7 @@ import pytest
 
 import reference
 from reference.__main__ import main as reference_main
-from reference.explain import example
+from teaching.explain import example
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBER = r"(-?\d[\d.]*(?:e[+-]\d+)?)"
@@ -189,3 +189,19 @@ def test_digits_verify_with_torch(digits_run):
     m = re.search(rf"(\d+) steps checked, worst \|reference - torch\| = {NUMBER}", digits_run[1].stdout)
     assert m, digits_run[1].stdout
     assert int(m[1]) == 2 * 12 and float(m[2]) < 1e-10  # 240 training rows / 20 a batch, 2 epochs
+
+
+def test_explain_worked_examples_run():
+    """teaching/ is outside pytest's doctest paths: run explain's doctests here."""
+    import doctest
+
+    import teaching.explain
+    result = doctest.testmod(teaching.explain)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_explain_without_teaching_says_how_to_get_it(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "teaching.explain", None)  # as if teaching/ were not installed
+    assert reference_main(["explain"]) == 1
+    err = capsys.readouterr().err
+    assert "python -m reference explain needs 'teaching.explain'" in err and "reinstall the project" in err

@@ -12,32 +12,30 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ReferenceValueError, as_real_array
+from . import checks
 
 
 def cost(a_L: np.ndarray, y: np.ndarray) -> float:
     """C = (1/m) * sum over examples of C0, for a(L), y of shape (m, n_L).
 
-    Computed in float64, or in float32 when a_L is a float32 array (``backprop_trace(...,
-    dtype=np.float32)``).  Lists are accepted; bad input raises ReferenceValueError/TypeError.
+    Computed in float64, or in float32 when a_L is a float32 array and y holds float32 values
+    (``backprop_trace(..., dtype=np.float32)``).  Lists are accepted; bad input, or a cost beyond
+    the largest float, raises ReferenceValueError/TypeError.
 
     >>> cost(np.array([[0.5, 1.0], [0.0, 0.0]]), np.array([[0.0, 1.0], [1.0, 0.0]]))
     0.625
     """
-    dtype = np.float32 if isinstance(a_L, np.ndarray) and a_L.dtype == np.float32 else np.float64
-    a_L = as_real_array(a_L, "a_L", ("m", "n_L"), dtype)
-    y = as_real_array(y, "y", ("m", "n_L"), dtype)
-    if a_L.shape != y.shape or a_L.shape[0] == 0:
-        raise ReferenceValueError(f"a_L has shape {a_L.shape} and y {y.shape}: expected the same (m, n_L), m >= 1")
-    C0 = np.sum((a_L - y) ** 2, axis=1)  # one C0 per example (row)  [07:15]
-    return float(np.mean(C0))
+    a_L, y = checks.cost_arguments(a_L, y)
+    with checks.overflow_is_an_error("cost"):
+        C0 = np.sum((a_L - y) ** 2, axis=1)  # one C0 per example (row)  [07:15]
+        return float(np.mean(C0))
 
 
 def dC_da_L(a_L: np.ndarray, y: np.ndarray) -> np.ndarray:
     """dC/da(L), shape (m, n_L): row i is (1/m) * dC0_i/da(L) = (1/m) * 2(a(L) - y).
 
     The 2(a(L) - y) is the video's one-example derivative [04:07]; the 1/m
-    is there because C averages the m examples' C0.
+    is there because C averages the m examples' C0.  Unchecked: the backward pass calls it.
     """
     m = a_L.shape[0]
     return (2.0 / m) * (a_L - y)

@@ -19,10 +19,7 @@ import argparse
 
 import numpy as np
 
-from .activations import SIGMA
-from .backprop import backprop, backprop_trace
-from .chain import chain_steps
-from .init import init_network
+from reference import SIGMA, backprop, backprop_trace, chain_steps, init_network
 
 MAX_WIDTH = 8  # a layer wider than this no longer fits on a slide
 
@@ -64,7 +61,7 @@ def _forward_lines(weights, biases, activations, x, y):
     z, a = [], [np.asarray(x, dtype=float)]
     for l, (w, b, name) in enumerate(zip(weights, biases, activations), start=1):
         z.append(w @ a[-1] + b)
-        a.append(SIGMA[name][0](z[-1]))
+        a.append(SIGMA[name].sigma(z[-1]))
         one = w.shape == (1, 1)
         for j in range(w.shape[0]):
             sub = "" if one else f"_{j}"
@@ -128,7 +125,7 @@ def _layer_lines(weights, activations, z, a, y):
             lines.append(f"  [04:07] dC0/da({l})_j = 2(a({l})_j - y_j) = {', '.join(map(fmt, dC0_da))}")
         else:
             lines.append(f"  [06:33] dC0/da({l})_j = {', '.join(map(fmt, dC0_da))}   (from layer {l + 1})")
-        da_dz = SIGMA[name][1](z[l - 1])
+        da_dz = SIGMA[name].prime(z[l - 1])
         lines += [f"  [04:27] da({l})_j/dz({l})_j = {name}'(z({l})_j) = {', '.join(map(fmt, da_dz))}",
                   f"  [04:37] dz({l})_j/dw({l})_jk = a({l - 1})_k = {', '.join(map(fmt, a[l - 1]))}",
                   f"  [05:58] dz({l})_j/db({l})_j = 1",
