@@ -120,7 +120,7 @@ def test_help_on_the_backpropagation_module_shows_its_shape_table():
 
 # Known mentions in files another change owns (tests/support is moving to conformance/); each must be
 # fixed where it lands, and then removed from here: the test fails while an entry no longer applies.
-AWAITING_MERGE = {"tests/support/tolerances.py", "tests/support/profiles.py"}
+AWAITING_MERGE = set()
 
 
 def tracked_files():

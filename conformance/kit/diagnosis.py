@@ -502,6 +502,6 @@ def diagnose(case, yours_fn) -> str:
     lines += _activation_note(obs, named)
     if not (factor or named or shape_notes or misplaced or any("NaN" in s for s in lines)):
         lines.append("No known signature or catalogued mistake matches your output on every probe network. Compare "
-                     "your code with reference/backprop.py one layer at a time; `python -m reference explain` "
+                     "your code with reference/backpropagation.py one layer at a time; `python -m reference explain` "
                      "prints every factor of the chain rule for one example.")
     return "\n".join(lines)

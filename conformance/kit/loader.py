@@ -4,9 +4,9 @@ The same spec comes from ``pytest --impl=SPEC`` or the environment variable
 ``BACKPROP_IMPL``.  A spec whose part before the last colon ends in ``.py`` or
 contains a path separator is a file; anything else is an importable module.
 
->>> spec = parse("reference.backprop:backprop")
+>>> spec = parse("reference.backpropagation:backprop")
 >>> spec.kind, spec.target, spec.function
-('module', 'reference.backprop', 'backprop')
+('module', 'reference.backpropagation', 'backprop')
 >>> parse("examples/student_backprop.py:backprop").kind
 'file'
 >>> load("reference:backprop").__name__

@@ -3,7 +3,7 @@
 ci is what plain ``pytest`` runs: derandomized, so a CI failure reproduces
 exactly; at least 200 examples a property; no deadline, because the first
 call into a JIT-compiling framework takes far longer than the rest
-(../shared/FACTS.md: "Unreliable test timings" otherwise).  thorough is
+(docs/conventions.md, "Testing against a JIT-compiling framework": "Unreliable test timings" otherwise).  thorough is
 random (``--hypothesis-seed`` changes it) and ten times longer.
 Choose one with ``pytest --hypothesis-profile=dev``.
 """

@@ -61,7 +61,7 @@ Two rules use the same entries.
    float32: rtol 1e-4 (about 1700 u: the bound's depth x width growth, 4 x 7, times the
    safety margin for moderate cancellation), atol 1e-6 (saturated slopes are <= u ~ 6e-8
    times |dC/da|).  TF32: rtol 1e-2, atol 1e-4, the same reasoning with u = 2^-11
-   (measured on an H100, ../shared/FACTS.md: 4e-4 relative on a 784-256-256-10 network).
+   (measured on an H100, docs/conventions.md: 4e-4 relative on a 784-256-256-10 network).
 
 Measured (ci profile, this machine): the worst error of any entry, as a fraction of the
 conformance rule's allowance, is about 0.1 in float64, 0.2 in float32 (forward and
