@@ -60,8 +60,11 @@ def targets_clipped(weights, biases, activations, x, y):
 
 
 def _failure(fn, shape):
+    # 600 rather than the kit's 200 examples: depth 6 is one draw in about 40, and a test of the drawing
+    # must not hang on whether this version's derandomized 200 happen to hold one (the kit's run may miss
+    # a bug that shows only at depth 6 about one time in 150)
     with pytest.raises(KitFailure) as info:
-        build(fn, "gradients", frameworks=False, settings=CI, shape=shape)()
+        build(fn, "gradients", frameworks=False, settings=settings(CI, max_examples=600), shape=shape)()
     return info.value.record["case"]
 
 

@@ -76,7 +76,7 @@ def test_patches_made_at_the_first_call_change_nothing_here():
     before = (reference.backprop, reference.SIGMA["sigmoid"], np.allclose, np.array_equal, check,
               settings.default.max_examples)
     name, summary, message = _failure("patch_call.py:backprop")
-    assert name == "values" and "exactly half the reference's: the 1/2 cost convention?" in message
+    assert name == "values" and "'half_cost_convention'" in message and "the 1/2 cost convention" in message
     assert before == (reference.backprop, reference.SIGMA["sigmoid"], np.allclose, np.array_equal, check,
                       settings.default.max_examples)
 
@@ -140,7 +140,7 @@ def test_a_hang_in_the_diagnosis_costs_one_limit_and_is_said():
     start = time.monotonic()
     name, summary, message = _failure("process.py:hangs_in_diagnosis", call_timeout=1)
     assert name == "values" and "on one of them it gave no answer within 1 s" in message
-    assert "exactly half the reference's" in message
+    assert "exactly 0.5 times the video's" in message and "'half_cost_convention'" in message
     assert time.monotonic() - start < 15
 
 
@@ -257,7 +257,7 @@ RUNS = {
     # name: (how, spec and options, expected exit status, texts of its output); backprop-check loads no
     # plugin of this checkout but the kit's, so it starts in a fraction of pytest's time here
     "patches_at_import_xdist": ("pytest", ("patch_import.py:backprop", "-n", "2", *SMALL), 1,
-                                ["FAILED check 'values'", "the 1/2 cost convention?"]),
+                                ["FAILED check 'values'", "the 1/2 cost convention", "'half_cost_convention'"]),
     "atexit_exit_0": ("cli", ("process.py:atexit_exit_0", *SMALL), 1, ["FAILED check 'values'"]),  # the longest first
     "exits_0": ("cli", ("process.py:exits_0", *SMALL), 1, ["FAILED check 'call'", "exited with status 0"]),
     "ignores_sigterm": ("cli", ("process.py:ignores_sigterm", "--call-timeout=1"), 1,
