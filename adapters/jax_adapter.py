@@ -50,7 +50,7 @@ from reference.errors import (
 )
 
 from . import _jax_core
-from ._common import identities, own_dtype
+from ._common import detached, identities, own_dtype
 from ._jax_core import CODES
 
 
@@ -75,6 +75,7 @@ def _dtype(dtype) -> np.dtype:
 
 
 def _checked_params(weights, biases, dtype):
+    weights, biases = detached(weights), detached(biases)
     dt = _dtype(own_dtype(weights, biases) if dtype is None else dtype)
     ws, bs, _ = check_network(weights, biases, identities(weights), dt)
     return ws, bs
@@ -152,6 +153,7 @@ def _precision(precision) -> str:
 
 def _prepare(weights, biases, activations, x, y, dtype, device, pad_to):
     """Checked, padded numpy arguments for the jitted core, and the sizes to cut results back to."""
+    weights, biases, x, y = detached(weights), detached(biases), detached(x), detached(y)
     dt = _dtype(dtype)
     dev = _device(device)
     ws, bs, names = check_network(weights, biases, activations, dt)
@@ -243,3 +245,24 @@ def sgd_step(weights, biases, activations, x, y, eta, *, dtype=np.float64, devic
     L = len(sizes) - 1
     return (_cut(new_ws, [(sizes[i + 1], sizes[i]) for i in range(L)]),
             _cut(new_bs, [(sizes[i + 1],) for i in range(L)]))
+
+
+def sgd_trajectory(weights, biases, activations, x, y, eta, steps, *, dtype=np.float64, device=None, pad_to=None,
+                   precision="highest"):
+    """[(weights, biases)] after 0, 1, ..., `steps` plain steps w <- w - eta dC/dw, in one jitted ``lax.scan``.
+
+    The same update as :func:`sgd_step` (padding held at 0), compiled once per shape and `steps`;
+    keywords as :func:`backprop`.  Entry 0 is the checked start, in `dtype`.
+    """
+    eta = check_eta(eta)
+    if not isinstance(steps, numbers.Integral) or steps < 1:
+        raise ReferenceValueError(f"steps must be a whole number >= 1, got {steps!r}")
+    args, sizes, _, dt = _prepare(weights, biases, activations, x, y, dtype, device, pad_to)
+    ws_t, bs_t = jax.device_get(_jax_core.sgd_scan(*args, np.asarray(eta, dt), steps=int(steps),
+                                                   precision=_precision(precision)))
+    L = len(sizes) - 1
+    wshapes, bshapes = [(sizes[i + 1], sizes[i]) for i in range(L)], [(sizes[i + 1],) for i in range(L)]
+    states = [(_cut(args[0], wshapes), _cut(args[1], bshapes))]
+    for t in range(int(steps)):
+        states.append((_cut([w[t] for w in ws_t[:L]], wshapes), _cut([b[t] for b in bs_t[:L]], bshapes)))
+    return states
