@@ -22,9 +22,10 @@ Conventions (measured, docs/conventions.md "HIPS autograd"):
 * relu is ``where(z > 0, z, 0)``: slope 0 at z = 0 like ``torch.relu`` and ``jax.nn.relu``.
   autograd's ``np.maximum(z, 0.0)`` would give 0.5 there (its tie rule splits the gradient).
 * sigmoid is ``0.5 * (tanh(z / 2) + 1)``, as in autograd's examples: no overflow for any z.
-* autograd's derivative of tanh is ``g / cosh(z) ** 2``: cosh overflows (a RuntimeWarning) for
-  |z| > 89 (float32) / 710 (float64), where the true slope is below 1e-38 and the result, 0, is
-  right; the functions here silence that one overflow (``np.errstate(over="ignore")``).
+* autograd's derivative of tanh is ``g / cosh(z) ** 2``: cosh(z) ** 2 overflows (a RuntimeWarning)
+  for |z| > 44 (float32) / 355 (float64), where the true slope is below 1e-38 and the result, 0,
+  is right.  The functions here run under ``np.errstate(over="ignore")``, so they do not warn
+  where torch and jax do not either: an overflow anywhere gives inf, as in those frameworks.
 """
 
 from __future__ import annotations

@@ -63,9 +63,10 @@ def test_gradient_descent_agrees(impl, case, eta):
         c = case.rounded(dtype)
         lr = effective_eta(c, eta)
         tol, mode = tolerance(dtype, tf32=oracles.SETTINGS.tf32), mode_name(dtype, tf32=oracles.SETTINGS.tf32)
-        states = oracles.trajectory(impl, c, lr, STEPS, dtype)
+        steps = STEPS if tame else 1  # a diverging draw: no framework is asked for the steps left out
+        states = oracles.trajectory(impl, c, lr, steps, dtype)
         worst = []
-        for t in range(STEPS if tame else 1):
+        for t in range(steps):
             here = c.with_params(*states[t])
             prop = "sgd_one_step" if t == 0 else "sgd_trajectory_10"
             try:

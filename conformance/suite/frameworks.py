@@ -56,6 +56,13 @@ def _f64(arrays):
     return [np.asarray(a, np.float64) for a in arrays]
 
 
+def as_trace(t):
+    """A :class:`reference.Trace` from what a framework's ``trace`` returned (a Trace, or a dict of its fields)."""
+    import reference
+
+    return reference.Trace(**t) if isinstance(t, dict) else t
+
+
 class Framework:
     """One framework the suite checks; subclass it (see the module docstring and docs/frameworks.md).
 
@@ -124,7 +131,7 @@ class Framework:
 
     def step(self, case, eta, dtype, *, device="cpu", tf32=False):
         """(weights, biases) after one plain step w <- w - eta dC/dw, computed in `dtype` from :meth:`trace`."""
-        t = self.trace(case, dtype, device=device, tf32=tf32)
+        t = as_trace(self.trace(case, dtype, device=device, tf32=tf32))
         dt = np.dtype(dtype)
         lr = np.asarray(eta, dt)
         return ([(np.asarray(w, dt) - lr * np.asarray(g, dt)) for w, g in zip(case.weights, t.dC_dw)],
@@ -144,8 +151,8 @@ class Framework:
         """(dC_dw, dC_db) in float64 on the CPU: the contract of the kit's oracles."""
         from .strategies import Case
 
-        t = self.trace(Case(list(weights), list(biases), list(activations), np.asarray(x), np.asarray(y)),
-                       "float64")
+        t = as_trace(self.trace(Case(list(weights), list(biases), list(activations), np.asarray(x),
+                                     np.asarray(y)), "float64"))
         return _f64(t.dC_dw), _f64(t.dC_db)
 
     # -- the reproduction ------------------------------------------------------------------
@@ -436,6 +443,8 @@ def load(spec: str) -> Framework:
     except (ImportError, AttributeError) as exc:
         raise FrameworkSpecError(f"--framework={spec!r}: cannot import it ({type(exc).__name__}: {exc}); "
                                  "run pytest from the folder that holds the module, or put it on PYTHONPATH") from None
+    if isinstance(obj, type) and not issubclass(obj, Framework):
+        obj = None
     fw = obj() if isinstance(obj, type) else obj
     if not isinstance(fw, Framework):
         raise FrameworkSpecError(f"--framework={spec!r} is a {type(fw).__name__}, not a "

@@ -46,9 +46,7 @@ def trace(name: str, case, dtype):
     import reference
 
     fw, kw = _run(name)
-    t = fw.trace(case, np.dtype(dtype).name, **kw)
-    if isinstance(t, dict):
-        t = reference.Trace(**t)
+    t = frameworks.as_trace(fw.trace(case, np.dtype(dtype).name, **kw))
     return reference.Trace(z=_f64(t.z), a=_f64(t.a), dC_dz=_f64(t.dC_dz), dC_da=_f64(t.dC_da),
                            dC_dw=_f64(t.dC_dw), dC_db=_f64(t.dC_db), C=float(t.C))
 
