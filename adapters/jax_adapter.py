@@ -114,7 +114,9 @@ def from_flax(variables):
     """(weights, biases) from flax Dense params, with or without the outer "params" key.
 
     Layers are named ``<prefix>_<i>`` (Dense_0, Dense_1, ... or layers_0, ...) and taken in
-    order of i; a Dense without a bias gets zero biases.
+    order of i; numbers must run 0, 1, ... except under linen ``nn.Sequential``'s prefix
+    ``layers``, which numbers the activations too (layers_0, layers_2, ...: see
+    :mod:`adapters.flax_adapter`).  A Dense without a bias gets zero biases.
     """
     if not isinstance(variables, Mapping):
         raise ReferenceTypeError(f"expected a dict of flax variables, got {type(variables).__name__}")
@@ -125,11 +127,16 @@ def from_flax(variables):
         if not match or not isinstance(params[key], Mapping) or "kernel" not in params[key]:
             raise ReferenceValueError(f"params[{key!r}] is not a Dense layer named <name>_<i> with a kernel")
         found[int(match[2])] = params[key]
-    if sorted(found) != list(range(len(found))):
-        raise ReferenceValueError(f"layer numbers must run 0, 1, ...: found {sorted(found)} in {list(params)}")
-    weights = [_copy(found[i]["kernel"]).T.copy() for i in range(len(found))]
+    prefixes = {re.fullmatch(r"(.+)_(\d+)", str(key))[1] for key in params}
+    if len(prefixes) > 1:
+        raise ReferenceValueError(f"layers under more than one name ({sorted(prefixes)}): cannot tell their order")
+    order = sorted(found)
+    # linen's nn.Sequential numbers every layer, the activations too: its Dense layers are layers_0, layers_2, ...
+    if order != list(range(len(found))) and prefixes != {"layers"}:
+        raise ReferenceValueError(f"layer numbers must run 0, 1, ...: found {order} in {list(params)}")
+    weights = [_copy(found[i]["kernel"]).T.copy() for i in order]
     biases = [_copy(found[i]["bias"]) if "bias" in found[i] else np.zeros(w.shape[0], w.dtype)
-              for i, w in zip(range(len(found)), weights)]
+              for i, w in zip(order, weights)]
     check_network(weights, biases, identities(weights), own_dtype(weights, biases))
     return weights, biases
 

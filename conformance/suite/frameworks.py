@@ -342,10 +342,15 @@ class Jax(Framework):
 
         ws = [w.astype(dtype) for w in weights]
         bs = [b.astype(dtype) for b in biases]
-        return {
+        routes = {
             "to_pytree/from_pytree": ja.from_pytree(ja.to_pytree(ws, bs)),
             "to_flax/from_flax": ja.from_flax(ja.to_flax(ws, bs)),
         }
+        if _imports("flax"):  # linen's nn.Sequential; nnx (~5 ms a layer to build) in tests/test_adapters_flax.py
+            from adapters import flax_adapter as fa
+
+            routes["to_linen/from_linen"] = fa.from_linen(*fa.to_linen(ws, bs, activations))
+        return routes
 
     def backprop(self, weights, biases, activations, x, y):
         from adapters import jax_adapter
@@ -418,6 +423,15 @@ DEFAULT = ("torch", "jax", "autograd")
 #: the frameworks this session checks, in order (mutated in place by :func:`select`)
 NAMES: list[str] = list(DEFAULT)
 _ACTIVE: dict[str, Framework] = {}
+
+
+@functools.cache
+def _imports(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except Exception:  # ImportError, or a broken install
+        return False
+    return True
 
 
 class FrameworkSpecError(ValueError):
