@@ -208,3 +208,40 @@ def test_conformance_speed_benchmark_runs(capsys):
     assert mod.main(["--large", "8,8,8,2", "--batch", "4", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
     assert "reference (numpy)" in out and "cases/s" in out and "large network 8-8-8-2" in out
+
+
+class _Config:
+    def __init__(self, scale=False, markexpr=""):
+        self.options = {"scale": scale, "markexpr": markexpr}
+
+    def getoption(self, name, default=None):
+        return self.options.get(name, default)
+
+
+def test_scale_tier_runs_only_when_asked():
+    assert not plugin._scale_selected(_Config())
+    assert plugin._scale_selected(_Config(scale=True)) and plugin._scale_selected(_Config(markexpr="scale"))
+    assert plugin._scale_selected(_Config(markexpr="conformance and scale"))
+
+
+def test_scale_tier_is_deselected_from_a_plain_run():
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--co", "-q",
+                           "tests/test_conformance_scale.py"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    n = 2 * len(oracles.IMPLEMENTATIONS)
+    assert proc.returncode == 5 and f"no tests collected ({n} deselected)" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_registry_drives_availability_header_and_kit_oracles(monkeypatch):
+    """Every framework comes from the registry: names, skip reasons, the header, the kit's oracles."""
+    assert list(frameworks.DEFAULT) == ["torch", "jax", "autograd"] and oracles.IMPLEMENTATIONS is frameworks.NAMES
+    for fw in frameworks.known():
+        ok, info = fw.availability()
+        assert ok or (fw.name in info and "pip install" in info), info
+    backprops = frameworks.available_backprops()
+    assert set(backprops) == {fw.title for fw in frameworks.known() if fw.availability()[0]}
+    net = ([np.array([[2.0]])], [np.array([0.5])], ["identity"], np.array([[1.0]]), np.array([[3.0]]))
+    for title, fn in backprops.items():
+        dw, db = fn(*net)
+        assert dw[0].dtype == np.float64 and dw[0][0, 0] == -1.0 and db[0][0] == -1.0, title
+    text = "\n".join(device.header_lines(device.environment("cpu", False, device.apply_precision(False))))
+    assert "conformance frameworks checked: " + ", ".join(frameworks.NAMES) in text
