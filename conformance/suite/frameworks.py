@@ -507,6 +507,14 @@ def known() -> list[Framework]:
     return selected() + [builtin(n) for n in BUILTIN if n not in NAMES]
 
 
+def start_available() -> list[str]:
+    """Import every built-in and selected framework that is installed, running its start-up (jax: x64 on).
+
+    For a session that asks frameworks as oracles (the kit), at configure time, before anything runs.
+    """
+    return [fw.name for fw in known() if fw.availability()[0]]
+
+
 def available_backprops() -> dict:
     """{title: backprop(weights, biases, activations, x, y) -> float64 (dC_dw, dC_db)}, for the kit's oracles.
 
