@@ -82,9 +82,7 @@ class Framework:
     gpu_capable = False
     #: "module:Class" when loaded from outside the project (set by :func:`load`)
     spec = ""
-
-    def __init__(self):
-        self._available = None
+    _available = None  # (ok, version or reason) once asked: a subclass's own __init__ need not call ours
 
     # -- availability, devices, precision -------------------------------------------------
     def availability(self) -> tuple[bool, str]:
