@@ -1,8 +1,11 @@
-"""Conformance of gradient descent: one step and a 10-step trajectory, torch.optim.SGD and jax.
+"""Conformance of gradient descent: one step and a 10-step trajectory, by every framework's own optimizer.
 
-The frameworks train on their own (torch: ``torch.optim.SGD`` on the network's
-``nn.Sequential``; jax: a plain jitted ``w - eta * jax.grad(C)(w)`` scanned over the
-steps).  Every step of their trajectory is then checked against ``reference.step``
+The frameworks train on their own, as their registry entry says (``Framework.trajectory``;
+torch: ``torch.optim.SGD`` on the network's ``nn.Sequential``; jax: a plain jitted
+``w - eta * jax.grad(C)(w)`` scanned over the steps, ``jax_adapter.sgd_trajectory``;
+autograd: ``autograd_adapter.sgd_step`` in a loop; a framework from ``--framework``: its
+``step`` or ``trajectory``, by default ``w - eta * dC/dw`` from its trace).
+Every step of their trajectory is then checked against ``reference.step``
 taken *from the framework's own state*: rounding differences between two correct
 implementations are amplified along a trajectory by the dynamics (unboundedly, where
 they are chaotic), so comparing step 10 with step 10 would need a tolerance that says
