@@ -130,5 +130,6 @@ def pytest_sessionfinish(session, exitstatus):
     from hypothesis import settings
 
     extra = {"hypothesis_profile": settings._current_profile, "max_examples": settings().max_examples,
-             "exitstatus": int(exitstatus)}
+             "hypothesis_seed": session.config.getoption("hypothesis_seed", default=None),
+             "frameworks": list(frameworks.NAMES), "exitstatus": int(exitstatus)}
     report.write(path, extra)
