@@ -21,3 +21,16 @@ def own_dtype(weights, biases) -> np.dtype:
         return np.dtype(np.float64)
     return np.dtype(np.float32) if kinds == {np.dtype(np.float32)} else np.dtype(np.float64)
 
+
+def detached(value):
+    """`value` with every torch tensor in it (itself or the items of a list/tuple) as a numpy array.
+
+    A tensor that requires grad refuses ``np.asarray`` with a bare RuntimeError; the adapters'
+    conversions take it like any other array: detached, moved to the CPU, copied, dtype kept.
+    Duck-typed (``detach`` and ``cpu`` and ``numpy``), so nothing here imports torch.
+    """
+    if all(hasattr(value, attr) for attr in ("detach", "cpu", "numpy")):
+        return value.detach().cpu().numpy().copy()
+    if isinstance(value, (list, tuple)):
+        return type(value)(detached(v) for v in value)
+    return value

@@ -87,12 +87,29 @@ def trace(ws, bs, codes, masks, rmask, count, x, y, precision="highest"):
     return zs, as_, gz, ga, gw, gb, C
 
 
-@_jit
-def sgd(ws, bs, codes, masks, rmask, count, x, y, eta, precision="highest"):
+def _step(ws, bs, codes, masks, rmask, count, x, y, eta, precision):
     """One step downhill: (ws - eta dC/dw, bs - eta dC/db), masked so padding stays exactly 0."""
-    TRACES["sgd"] += 1
     gw, gb = jax.grad(lambda p: _cost(p, (None, None), codes, masks, rmask, count, x, y, precision)[0])((ws, bs))
     live = [(codes[i] != PAD) * masks[i + 1] for i in range(len(ws))]  # (n_{i+1},): rows that may move
     new_ws = [w - eta * g * (live[i][:, None] * masks[i][None, :]) for i, (w, g) in enumerate(zip(ws, gw))]
     new_bs = [b - eta * g * live[i] for i, (b, g) in enumerate(zip(bs, gb))]
     return new_ws, new_bs
+
+
+@_jit
+def sgd(ws, bs, codes, masks, rmask, count, x, y, eta, precision="highest"):
+    """One step downhill (:func:`_step`)."""
+    TRACES["sgd"] += 1
+    return _step(ws, bs, codes, masks, rmask, count, x, y, eta, precision)
+
+
+@functools.partial(jax.jit, static_argnames=("steps", "precision"))
+def sgd_scan(ws, bs, codes, masks, rmask, count, x, y, eta, steps, precision="highest"):
+    """`steps` steps of :func:`_step` in one ``lax.scan``: (ws, bs) stacked over the steps, step 1 first."""
+    TRACES["sgd_scan"] += 1
+
+    def one(params, _):
+        new = _step(*params, codes, masks, rmask, count, x, y, eta, precision)
+        return new, new
+
+    return lax.scan(one, (ws, bs), None, length=steps)[1]

@@ -43,7 +43,7 @@ from reference import Trace, checks
 from reference.errors import ReferenceTypeError, ReferenceValueError
 
 from . import _jax_core
-from ._common import own_dtype
+from ._common import detached, own_dtype
 from ._jax_core import CODES
 
 
@@ -68,6 +68,7 @@ def _dtype(dtype) -> np.dtype:
 
 
 def _checked_params(weights, biases, dtype):
+    weights, biases = detached(weights), detached(biases)
     dt = _dtype(own_dtype(weights, biases) if dtype is None else dtype)
     ws, bs = checks.parameters(weights, biases, dt)
     return ws, bs
@@ -106,7 +107,9 @@ def from_flax(variables):
     """(weights, biases) from flax Dense params, with or without the outer "params" key.
 
     Layers are named ``<prefix>_<i>`` (Dense_0, Dense_1, ... or layers_0, ...) and taken in
-    order of i; a Dense without a bias gets zero biases.
+    order of i; numbers must run 0, 1, ... except under linen ``nn.Sequential``'s prefix
+    ``layers``, which numbers the activations too (layers_0, layers_2, ...: see
+    :mod:`adapters.flax_adapter`).  A Dense without a bias gets zero biases.
     """
     if not isinstance(variables, Mapping):
         raise ReferenceTypeError(f"expected a dict of flax variables, got {type(variables).__name__}")
@@ -117,11 +120,16 @@ def from_flax(variables):
         if not match or not isinstance(params[key], Mapping) or "kernel" not in params[key]:
             raise ReferenceValueError(f"params[{key!r}] is not a Dense layer named <name>_<i> with a kernel")
         found[int(match[2])] = params[key]
-    if sorted(found) != list(range(len(found))):
-        raise ReferenceValueError(f"layer numbers must run 0, 1, ...: found {sorted(found)} in {list(params)}")
-    weights = [_copy(found[i]["kernel"]).T.copy() for i in range(len(found))]
+    prefixes = {re.fullmatch(r"(.+)_(\d+)", str(key))[1] for key in params}
+    if len(prefixes) > 1:
+        raise ReferenceValueError(f"layers under more than one name ({sorted(prefixes)}): cannot tell their order")
+    order = sorted(found)
+    # linen's nn.Sequential numbers every layer, the activations too: its Dense layers are layers_0, layers_2, ...
+    if order != list(range(len(found))) and prefixes != {"layers"}:
+        raise ReferenceValueError(f"layer numbers must run 0, 1, ...: found {order} in {list(params)}")
+    weights = [_copy(found[i]["kernel"]).T.copy() for i in order]
     biases = [_copy(found[i]["bias"]) if "bias" in found[i] else np.zeros(w.shape[0], w.dtype)
-              for i, w in zip(range(len(found)), weights)]
+              for i, w in zip(order, weights)]
     checks.parameters(weights, biases, own_dtype(weights, biases))
     return weights, biases
 
@@ -145,6 +153,7 @@ def _precision(precision) -> str:
 
 def _prepare(weights, biases, activations, x, y, dtype, device, pad_to):
     """Checked, padded numpy arguments for the jitted core, and the sizes to cut results back to."""
+    weights, biases, x, y = detached(weights), detached(biases), detached(x), detached(y)
     dt = _dtype(dtype)
     dev = _device(device)
     ws, bs, names = checks.network(weights, biases, activations, dt)
@@ -236,3 +245,24 @@ def sgd_step(weights, biases, activations, x, y, eta, *, dtype=np.float64, devic
     L = len(sizes) - 1
     return (_cut(new_ws, [(sizes[i + 1], sizes[i]) for i in range(L)]),
             _cut(new_bs, [(sizes[i + 1],) for i in range(L)]))
+
+
+def sgd_trajectory(weights, biases, activations, x, y, eta, steps, *, dtype=np.float64, device=None, pad_to=None,
+                   precision="highest"):
+    """[(weights, biases)] after 0, 1, ..., `steps` plain steps w <- w - eta dC/dw, in one jitted ``lax.scan``.
+
+    The same update as :func:`sgd_step` (padding held at 0), compiled once per shape and `steps`;
+    keywords as :func:`backprop`.  Entry 0 is the checked start, in `dtype`.
+    """
+    eta = checks.learning_rate(eta)
+    if not isinstance(steps, numbers.Integral) or steps < 1:
+        raise ReferenceValueError(f"steps must be a whole number >= 1, got {steps!r}")
+    args, sizes, _, dt = _prepare(weights, biases, activations, x, y, dtype, device, pad_to)
+    ws_t, bs_t = jax.device_get(_jax_core.sgd_scan(*args, np.asarray(eta, dt), steps=int(steps),
+                                                   precision=_precision(precision)))
+    L = len(sizes) - 1
+    wshapes, bshapes = [(sizes[i + 1], sizes[i]) for i in range(L)], [(sizes[i + 1],) for i in range(L)]
+    states = [(_cut(args[0], wshapes), _cut(args[1], bshapes))]
+    for t in range(int(steps)):
+        states.append((_cut([w[t] for w in ws_t[:L]], wshapes), _cut([b[t] for b in bs_t[:L]], bshapes)))
+    return states

@@ -26,7 +26,7 @@ import torch
 from reference import Trace, checks
 from reference.errors import ReferenceTypeError, ReferenceValueError
 
-from ._common import own_dtype
+from ._common import detached, own_dtype
 
 MODULES = {"sigmoid": torch.nn.Sigmoid, "relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "identity": torch.nn.Identity}
 _NAME_OF = {cls: name for name, cls in MODULES.items()}
@@ -78,6 +78,7 @@ def to_tensors(weights, biases, *, dtype=None, device="cpu"):
     dtype None keeps float32 inputs float32 (else float64); shapes are checked first.
     """
     dev = _device(device)
+    weights, biases = detached(weights), detached(biases)  # a tensor that requires grad: its values
     if dtype is None:
         dtype = own_dtype(weights, biases)  # float64 for anything odd: checks.parameters below names it
     np_dtype, t_dtype = _dtypes(dtype)
@@ -104,7 +105,7 @@ def to_sequential(weights, biases, activations, *, dtype=torch.float64, device="
     """
     dev = _device(device)
     np_dtype, t_dtype = _dtypes(dtype)
-    ws, bs, names = checks.network(weights, biases, activations, np_dtype)
+    ws, bs, names = checks.network(detached(weights), detached(biases), activations, np_dtype)
     layers = []
     for w, b, name in zip(ws, bs, names):
         lin = torch.nn.utils.skip_init(torch.nn.Linear, w.shape[1], w.shape[0], dtype=t_dtype, device=dev)
@@ -153,8 +154,8 @@ def _run(weights, biases, activations, x, y, dtype, device):
     """Checked tensors and the forward pass: (ws, bs, x, zs, as_, C), all on `device`."""
     dev = _device(device)
     np_dtype, t_dtype = _dtypes(dtype)
-    ws, bs, names = checks.network(weights, biases, activations, np_dtype)
-    x, y = checks.examples(x, y, ws, np_dtype)
+    ws, bs, names = checks.network(detached(weights), detached(biases), activations, np_dtype)
+    x, y = checks.examples(detached(x), detached(y), ws, np_dtype)
     ws = [_tensor(w, t_dtype, dev, True) for w in ws]
     bs = [_tensor(b, t_dtype, dev, True) for b in bs]
     a = _tensor(x, t_dtype, dev, True)

@@ -106,6 +106,21 @@ def test_ten_sgd_steps_follow_the_reference(pad_to):
         ja.sgd_step(ws, bs, acts, x, y, -1.0)
 
 
+@pytest.mark.parametrize("pad_to", [None, (6, 8, 4)])
+def test_sgd_trajectory_is_sgd_step_repeated_in_one_scan(pad_to):
+    ws, bs, acts, x, y = networks()["mixed"]
+    states = ja.sgd_trajectory(ws, bs, acts, x, y, 0.3, 4, pad_to=pad_to)
+    assert len(states) == 5 and all(np.array_equal(a, b) for a, b in zip(states[0][0], ws))
+    jw, jb = ws, bs
+    for t in range(1, 5):
+        jw, jb = ja.sgd_step(jw, jb, acts, x, y, 0.3, pad_to=pad_to)
+        for got, want in zip(states[t][0] + states[t][1], jw + jb):
+            assert got.shape == want.shape
+            np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
+    with pytest.raises(reference.ReferenceValueError, match="steps"):
+        ja.sgd_trajectory(ws, bs, acts, x, y, 0.3, 0)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_round_trips_are_exact(dtype):
     ws, bs, _, _, _ = networks()["mixed"]

@@ -1,6 +1,7 @@
-"""Conformance: the reference, torch autograd and jax.grad agree on every number the video names.
+"""Conformance: the reference and every framework of the registry agree on every number the video names.
 
-For every drawn case (conformance/suite/strategies.py) and each framework, in float64 and
+For every drawn case (conformance/suite/strategies.py) and each framework (torch autograd,
+jax.grad, HIPS autograd, or those given by ``--framework``), in float64 and
 float32: the cost C, every z(l) and a(l), every dC/dz(l), dC/dw(l), dC/db(l) and
 dC/da(l), l = 0..L, within the tolerance table's bound (conformance/suite/tolerances.py).
 ``pytest --hypothesis-show-statistics`` shows how often the deliberate extremes are drawn
@@ -12,7 +13,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import event, given
 
-from conformance.suite import oracles, report
+from conformance.suite import frameworks, oracles, report
 from conformance.suite.assertions import ConformanceError, assert_trace_agrees
 from conformance.suite.strategies import LIMITS, cases, features
 from conformance.suite.tolerances import mode_name, tolerance
@@ -27,6 +28,11 @@ def _other(name, case, dtype):
     return None
 
 
+def others(impl, case, dtype) -> dict:
+    """The other frameworks' traces (callables, run only if a failure message needs them)."""
+    return {fw.name: _other(fw.name, case, dtype) for fw in frameworks.known() if fw.name != impl}
+
+
 @pytest.mark.parametrize("impl", IMPLS)
 @given(case=cases(**LIMITS))
 def test_forward_and_backward_agree(impl, case):
@@ -36,9 +42,8 @@ def test_forward_and_backward_agree(impl, case):
         c = case.rounded(dtype)  # the framework and the reference get the very same numbers
         tol, mode = tolerance(dtype, tf32=oracles.SETTINGS.tf32), mode_name(dtype, tf32=oracles.SETTINGS.tf32)
         theirs = oracles.trace(impl, c, dtype)
-        others = {n: _other(n, c, dtype) for n in oracles.IMPLEMENTATIONS if n != impl}
         try:
-            worst = assert_trace_agrees(c, dtype, tol, mode, impl, theirs, others)
+            worst = assert_trace_agrees(c, dtype, tol, mode, impl, theirs, others(impl, c, dtype))
         except ConformanceError:
             report.record("forward_backward", f"{impl} {mode}", examples=1, status="failed")
             raise

@@ -14,7 +14,7 @@ import sys
 import numpy as np
 import pytest
 
-from conformance.suite import device, oracles, plugin
+from conformance.suite import device, frameworks, oracles, plugin
 from conformance.suite.tolerances import TOLERANCES, tolerance
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -35,8 +35,9 @@ def test_parse_device_rejects_anything_else(text):
 def _pretend(monkeypatch, torch_gpu, jax_gpu, installed=("torch", "jax")):
     monkeypatch.setattr(device, "torch_sees_gpu", lambda: torch_gpu)
     monkeypatch.setattr(device, "jax_sees_gpu", lambda: jax_gpu)
-    monkeypatch.setattr(oracles, "availability",
-                        lambda n: (True, "(pretend)") if n in installed else (False, f"{n} is not installed (pretend)"))
+    for fw in frameworks.known():
+        answer = (True, "(pretend)") if fw.name in installed else (False, f"{fw.name} is not installed (pretend)")
+        monkeypatch.setattr(fw, "availability", lambda answer=answer: answer)
 
 
 @pytest.mark.parametrize("torch_gpu, jax_gpu, expected", [
@@ -52,6 +53,14 @@ def test_auto_counts_only_installed_frameworks(monkeypatch):
     assert device.resolve_device("auto") == "cuda"
     _pretend(monkeypatch, True, True, installed=())
     assert device.resolve_device("auto") == "cpu"
+
+
+def test_auto_ignores_cpu_only_frameworks_and_cuda_skips_them(monkeypatch):
+    """autograd (numpy) never sees a GPU: it must not hold auto on the CPU, and under cuda it skips, saying why."""
+    _pretend(monkeypatch, True, True, installed=("torch", "jax", "autograd"))
+    assert device.resolve_device("auto") == "cuda"
+    assert "autograd runs on the CPU only" in device.missing_gpu("cuda", "autograd")
+    assert device.missing_gpu("cpu", "autograd") is None
 
 
 def test_cuda_without_a_gpu_gives_a_visible_skip_reason(monkeypatch):
@@ -81,7 +90,7 @@ def test_header_names_device_gpu_and_precision(monkeypatch, tf32):
     assert ("DEFAULT (TF32 on GPU)" if tf32 else "HIGHEST") in text
     assert ("TF32 allowed" if tf32 else "full float32") in text
     assert f"float32 -> {'float32-tf32' if tf32 else 'float32'!r}" in text and "float64 -> 'float64'" in text
-    assert "numpy" in text and "jax x64" in text
+    assert "numpy" in text and "conformance frameworks checked: torch, jax, autograd" in text
 
 
 def test_cpu_header_says_no_gpu():
@@ -146,16 +155,19 @@ def test_one_case_on_cuda(impl, monkeypatch):
 
 
 def test_command_line_cuda_without_gpu_skips_with_reasons_and_header(tmp_path):
-    """The header, the summary table and the --conformance-report JSON, as a user's run shows them."""
+    """The header, the summary table and the --conformance-report JSON, as a user's run shows them; scale deselected."""
     if device.torch_sees_gpu() or device.jax_sees_gpu():
         pytest.skip("a GPU is here: the no-GPU path is not what this machine can show")
     path = tmp_path / "report.json"
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", "--device=cuda", "--allow-tf32",
-         "--hypothesis-profile=dev", f"--conformance-report={path}", "tests/test_conformance_roundtrip.py"],
+         "--hypothesis-profile=dev", f"--conformance-report={path}", "tests/test_conformance_roundtrip.py",
+         "tests/test_conformance_scale.py"],
         cwd=ROOT, capture_output=True, text=True, timeout=120)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
+    n = 2 * len(oracles.IMPLEMENTATIONS)
+    assert f"{n} deselected" in out, out  # the scale tier: not in a plain run (-m scale or --scale runs it)
     assert "conformance device: cuda" in out and "TF32 allowed" in out, out
     assert "sees no GPU" in out or "not installed" in out, out
     # the summary table has a skipped row per implementation, and the JSON says why
@@ -164,11 +176,12 @@ def test_command_line_cuda_without_gpu_skips_with_reasons_and_header(tmp_path):
     assert data["hypothesis_profile"] == "dev" and data["exitstatus"] == 0, data
     assert data["environment"] and all(isinstance(k, str) for k in data["environment"]), data
     rows = {r["implementation"]: r for r in data["results"] if r["property"] == "round_trip"}
-    assert set(rows) == set(oracles.IMPLEMENTATIONS), data
+    assert set(rows) == set(oracles.IMPLEMENTATIONS) == set(frameworks.DEFAULT), data
     for name, row in rows.items():
         assert row["status"] == "skipped" and row["examples"] == 0 and row["worst"] is None, row
         reason = row["details"]["reason"]
-        assert name in reason and ("sees no GPU" in reason or "not installed" in reason) and reason in out, row
+        assert name in reason and ("sees no GPU" in reason or "not installed" in reason
+                                   or "runs on the CPU only" in reason) and reason in out, row
         assert any(line.split()[:2] == ["round_trip", name] and line.split()[-1] == "skipped"
                    for line in out.splitlines()), out
     bad = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--device=tpu", "--co", "-q"],
@@ -198,3 +211,35 @@ def test_conformance_speed_benchmark_runs(capsys):
     assert mod.main(["--large", "8,8,8,2", "--batch", "4", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
     assert "reference (numpy)" in out and "cases/s" in out and "large network 8-8-8-2" in out
+
+
+class _Config:
+    def __init__(self, scale=False, markexpr=""):
+        self.options = {"scale": scale, "markexpr": markexpr}
+
+    def getoption(self, name, default=None):
+        return self.options.get(name, default)
+
+
+def test_scale_tier_runs_only_when_asked():
+    assert not plugin._scale_selected(_Config())
+    assert plugin._scale_selected(_Config(scale=True)) and plugin._scale_selected(_Config(markexpr="scale"))
+    assert plugin._scale_selected(_Config(markexpr="conformance and scale"))
+
+
+
+
+def test_registry_drives_availability_header_and_kit_oracles(monkeypatch):
+    """Every framework comes from the registry: names, skip reasons, the header, the kit's oracles."""
+    assert list(frameworks.DEFAULT) == ["torch", "jax", "autograd"] and oracles.IMPLEMENTATIONS is frameworks.NAMES
+    for fw in frameworks.known():
+        ok, info = fw.availability()
+        assert ok or (fw.name in info and "pip install" in info), info
+    backprops = frameworks.available_backprops()
+    assert set(backprops) == {fw.title for fw in frameworks.known() if fw.availability()[0]}
+    net = ([np.array([[2.0]])], [np.array([0.5])], ["identity"], np.array([[1.0]]), np.array([[3.0]]))
+    for title, fn in backprops.items():
+        dw, db = fn(*net)
+        assert dw[0].dtype == np.float64 and dw[0][0, 0] == -1.0 and db[0][0] == -1.0, title
+    text = "\n".join(device.header_lines(device.environment("cpu", False, device.apply_precision(False))))
+    assert "conformance frameworks checked: " + ", ".join(frameworks.NAMES) in text

@@ -1,7 +1,7 @@
 """Assertion helpers of the conformance suite: compare, then fail with one message shape.
 
 Every failure names the tensor in the video's notation and its worst entry
-(``dC/dw(2)[j=1, k=0]``), gives the reference's, torch's and jax's values side by
+(``dC/dw(2)[j=1, k=0]``), gives the reference's and every framework's values side by
 side, the difference against the allowed error (and which row of the tolerance
 table allowed it), the architecture and activations, and a Python snippet that
 reproduces the numbers on its own (the arrays as ``np.array`` literals at full
@@ -15,6 +15,7 @@ import numpy as np
 
 import reference
 
+from . import frameworks
 from .bounds import error_bounds, step_bounds
 from .tolerances import Tolerance
 
@@ -74,51 +75,28 @@ def reproducer(case, dtype, *, step: tuple | None = None, entry: tuple | None = 
         else:
             field, index, at = entry
             show = "{}." + f"{field}[{index}][{tuple(int(i) for i in at)!r}]"
-        lines += [
-            "ref = reference.backprop_trace(weights, biases, activations, x, y)  # float64",
-            "try:",
-            "    import torch",
-            "    from adapters import torch_adapter",
-            f"    th = torch_adapter.backprop_trace(weights, biases, activations, x, y, dtype=torch.{dt})",
-            "    print('torch    ', " + show.format("th") + ")",
-            "except ImportError:",
-            "    pass",
-            "try:",
-            "    import jax",
-            "    jax.config.update('jax_enable_x64', True)",
-            "    from adapters import jax_adapter",
-            f"    jx = jax_adapter.backprop_trace(weights, biases, activations, x, y, dtype=np.{dt})",
-            "    print('jax      ', " + show.format("jx") + ")",
-            "except ImportError:",
-            "    pass",
-            "print('reference', " + show.format("ref") + ")",
-        ]
+        lines.append("ref = reference.backprop_trace(weights, biases, activations, x, y)  # float64")
+        lines += _framework_lines(dt, show=show)
+        lines.append("print('reference', " + show.format("ref") + ")")
     else:
         eta, t = step
         lines += [
             f"eta = {eta!r}  # the state above is the framework's after {t} step(s)",
             "w1, b1 = reference.step(weights, biases, *reference.backprop(weights, biases, activations, x, y), eta)",
             "print('reference', w1, b1)",
-            "try:",
-            "    import torch",
-            "    from adapters import torch_adapter",
-            f"    model = torch_adapter.to_sequential(weights, biases, activations, dtype=torch.{dt})",
-            "    opt = torch.optim.SGD(model.parameters(), lr=eta)",
-            f"    xt, yt = torch.tensor(x, dtype=torch.{dt}), torch.tensor(y, dtype=torch.{dt})",
-            "    ((model(xt) - yt) ** 2).sum(dim=1).mean().backward()",
-            "    opt.step()",
-            "    print('torch', torch_adapter.from_sequential(model)[:2])",
-            "except ImportError:",
-            "    pass",
-            "try:",
-            "    import jax",
-            "    jax.config.update('jax_enable_x64', True)",
-            "    from adapters import jax_adapter",
-            f"    print('jax', jax_adapter.sgd_step(weights, biases, activations, x, y, eta, dtype=np.{dt}))",
-            "except ImportError:",
-            "    pass",
         ]
+        lines += _framework_lines(dt, step=eta)
     return "\n".join(lines)
+
+
+def _framework_lines(dt, **kw) -> list[str]:
+    """Each framework's lines (the registry's, checked ones first), each run only where it imports."""
+    out = []
+    for fw in frameworks.known():
+        out.append("try:")
+        out += ["    " + line for line in fw.reproduction(dt, **kw)]
+        out += ["except ImportError:", "    pass"]
+    return out
 
 
 def _ordered(L: int):

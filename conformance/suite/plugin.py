@@ -2,8 +2,13 @@
 
 Options (``pytest --help``, group "conformance"):
 
---device=cpu|cuda|auto      where torch and jax run (default cpu; the reference is numpy on the CPU)
+--framework=SPEC            check this framework (repeatable or comma-separated; default torch, jax,
+                            autograd): a built-in name or MODULE:CLASS, a conformance.suite.frameworks.Framework
+                            subclass; also $CONFORMANCE_FRAMEWORK (docs/frameworks.md)
+--device=cpu|cuda|auto      where the frameworks run (default cpu; the reference is numpy on the CPU)
 --allow-tf32                test the frameworks' TF32 fast path, with the tf32 tolerance row
+--scale                     run the scale tier too (tests marked ``scale``: widths up to 256, batch up to
+                            128, depth up to 6); it is deselected otherwise, unless ``-m`` names it
 --conformance-report=PATH   write the per-property, per-implementation table as JSON
 
 Profiles (conformance/suite/profiles.py): ``--hypothesis-profile=dev|ci|thorough``, ci by default.
@@ -18,6 +23,7 @@ import pytest
 
 from . import device as _device
 from . import (
+    frameworks,
     oracles,
     profiles,  # noqa: F401  (registers and loads the Hypothesis profiles)
     report,
@@ -25,7 +31,12 @@ from . import (
 
 
 def pytest_addoption(parser):
-    group = parser.getgroup("conformance", "the conformance suite: reference vs torch and jax")
+    group = parser.getgroup("conformance", "the conformance suite: the reference vs the frameworks")
+    group.addoption("--framework", action="append", default=[], metavar="NAME|MODULE:CLASS",
+                    help="the framework(s) to check: torch, jax, autograd or MODULE:CLASS (a Framework subclass); "
+                         f"repeatable or comma-separated; default ${frameworks.ENV} or all the built-ins")
+    group.addoption("--scale", action="store_true", default=False,
+                    help="also run the scale tier (marker 'scale': large networks); or select it with -m scale")
     group.addoption("--device", default="cpu", metavar="cpu|cuda|auto",
                     help="where the frameworks run (the reference stays numpy float64 on the CPU): "
                          "cpu (default), cuda, or auto = cuda when both frameworks see a GPU")
@@ -37,13 +48,16 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "conformance(implementation): a property checked against a framework")
+    config.addinivalue_line("markers", "scale: the scale tier (large networks); deselected unless --scale or -m scale")
     try:
+        frameworks.select(frameworks.parse(config.getoption("framework")))
         dev = _device.resolve_device(config.getoption("device"))
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
     tf32 = bool(config.getoption("allow_tf32"))
     oracles.SETTINGS.device, oracles.SETTINGS.tf32 = dev, tf32
-    oracles.availability("jax")  # turns on jax_enable_x64 before any test touches jax
+    for fw in frameworks.selected():
+        fw.availability()  # imports it and runs its start-up (jax: x64) before any test touches it
     precision = _device.apply_precision(tf32)
     report.reset()
     report.ENVIRONMENT.clear()
@@ -67,10 +81,21 @@ PROPERTIES = {
     "test_forward_and_backward_agree": ("forward_backward",),
     "test_gradient_descent_agrees": ("sgd_one_step", "sgd_trajectory_10"),
     "test_round_trips_are_exact": ("round_trip",),
+    "test_scale_forward_backward": ("scale/forward_backward",),
+    "test_scale_sgd_step": ("scale/sgd_one_step",),
 }
 
 
+def _scale_selected(config) -> bool:
+    return bool(config.getoption("scale")) or "scale" in (config.getoption("markexpr", "") or "")
+
+
 def pytest_collection_modifyitems(config, items):
+    if not _scale_selected(config):
+        dropped = [item for item in items if item.get_closest_marker("scale") is not None]
+        if dropped:
+            items[:] = [item for item in items if item.get_closest_marker("scale") is None]
+            config.hook.pytest_deselected(items=dropped)
     for item in items:
         mark = item.get_closest_marker("conformance")
         if mark is None or not mark.args:
@@ -105,5 +130,6 @@ def pytest_sessionfinish(session, exitstatus):
     from hypothesis import settings
 
     extra = {"hypothesis_profile": settings._current_profile, "max_examples": settings().max_examples,
-             "exitstatus": int(exitstatus)}
+             "hypothesis_seed": session.config.getoption("hypothesis_seed", default=None),
+             "frameworks": list(frameworks.NAMES), "exitstatus": int(exitstatus)}
     report.write(path, extra)
