@@ -318,28 +318,20 @@ needed, not at start-up (seconds saved on every run that passes or fails before 
 
 
 def _frameworks():
-    """{name: backprop} of the frameworks importable here (JAX only in x64 mode, so float64)."""
-    found = {}
-    try:
-        from adapters import torch_adapter
-        found["torch autograd"] = torch_adapter.backprop
-    except ImportError:
-        pass
-    try:
-        import jax
-        if JAX_X64_ON_DEMAND and not jax.config.jax_enable_x64:
-            jax.config.update("jax_enable_x64", True)
-        if jax.config.jax_enable_x64:
-            from adapters import jax_adapter
-            found["jax.grad"] = lambda *args: jax_adapter.backprop(
-                *args, pad_to=(max(6, *[n for n in _sizes(args)]), max(8, args[3].shape[0])))
-    except ImportError:
-        pass
-    return found
+    """{title: backprop} of the registry's frameworks importable here (conformance/suite/frameworks.py).
 
+    JAX joins only in float64: in a kit session (``JAX_X64_ON_DEMAND``) its registry entry turns x64 on
+    when first asked; elsewhere (the notebook API) only if the caller has x64 on already, so that the
+    kit never flips a setting of the caller's session.
+    """
+    import sys
 
-def _sizes(args):
-    return [args[0][0].shape[1]] + [w.shape[0] for w in args[0]]
+    from conformance.suite import frameworks
+
+    jax = sys.modules.get("jax")
+    skip_jax = not JAX_X64_ON_DEMAND and not (jax is not None and jax.config.jax_enable_x64)
+    return {(fw.title or fw.name): fw.backprop for fw in frameworks.known()
+            if not (skip_jax and fw.name == "jax") and fw.availability()[0]}
 
 
 # ---------------------------------------------------------------- the checks
