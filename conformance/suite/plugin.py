@@ -54,18 +54,22 @@ def pytest_configure(config):
         dev = _device.resolve_device(config.getoption("device"))
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
+    report.reset()
+    report.ENVIRONMENT.clear()
+    from conformance.kit import plugin as kit_plugin
+
+    if kit_plugin.active():  # a kit run (pytest --impl from this checkout): only the kit's properties run, and
+        return               # it imports a framework when an answer differs; no start-up of every framework here
     tf32 = bool(config.getoption("allow_tf32"))
     oracles.SETTINGS.device, oracles.SETTINGS.tf32 = dev, tf32
     for fw in frameworks.selected():
         fw.availability()  # imports it and runs its start-up (jax: x64) before any test touches it
     precision = _device.apply_precision(tf32)
-    report.reset()
-    report.ENVIRONMENT.clear()
     report.ENVIRONMENT.update(_device.environment(dev, tf32, precision))
 
 
 def pytest_report_header(config):
-    return _device.header_lines(report.ENVIRONMENT)
+    return _device.header_lines(report.ENVIRONMENT) if report.ENVIRONMENT else None
 
 
 def skip_reason(name: str) -> str | None:
