@@ -4,7 +4,7 @@
 # tests/test_packaging.py runs it locally against a freshly built wheel.
 #
 #   ci/kit_check.sh --install 'backprop-reference[kit]==0.2.0' --spec student.py:backprop \
-#       [--activations LIST] [--sizes N0,...,NL] [--report PATH] [--gradescope PATH] \
+#       [--activations LIST] [--sizes N0,...,NL] [--dtype float64|float32] [--report PATH] [--gradescope PATH] \
 #       [--torch VERSION|none] [--torch-index URL] [--python PYTHON] [--venv DIR]
 #
 # --install   what pip installs: a pinned requirement, a git URL, or a wheel path with [kit]
@@ -15,7 +15,7 @@
 # Exit status: backprop-check's (0 passed, 1 a property failed, 4 usage error); 3 when installing failed.
 set -euo pipefail
 
-install="" spec="" activations="" sizes="" report="" gradescope="" torch="none" python="python3" venv=""
+install="" spec="" activations="" sizes="" dtype="" report="" gradescope="" torch="none" python="python3" venv=""
 torch_index="https://download.pytorch.org/whl/cpu"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -23,6 +23,7 @@ while [ $# -gt 0 ]; do
     --spec) spec="$2"; shift 2 ;;
     --activations) activations="$2"; shift 2 ;;
     --sizes) sizes="$2"; shift 2 ;;
+    --dtype) dtype="$2"; shift 2 ;;
     --report) report="$2"; shift 2 ;;
     --gradescope) gradescope="$2"; shift 2 ;;
     --torch) torch="$2"; shift 2 ;;
@@ -51,6 +52,7 @@ fi
 args=("$spec")
 if [ -n "$activations" ]; then args+=(--activations "$activations"); fi
 if [ -n "$sizes" ]; then args+=(--sizes "$sizes"); fi
+if [ -n "$dtype" ]; then args+=(--dtype "$dtype"); fi
 if [ -n "$report" ]; then args+=(--report "$report"); fi
 if [ -n "$gradescope" ]; then args+=(--gradescope "$gradescope"); fi
 echo "+ backprop-check ${args[*]}   ($("$venv/bin/backprop-check" --version))"

@@ -79,6 +79,7 @@ def test_every_mistake_is_caught_and_named(name, row):
         failure.record["diagnosis"]
 
 
+@pytest.mark.extended  # every named mistake shrunk to its smallest network
 @pytest.mark.parametrize("name", sorted(NAMED))
 def test_named_mistakes_are_diagnosed_on_the_smallest_network(name):
     """With shrinking, as a user sees it: the message names the mistake on the minimal example."""
@@ -242,6 +243,7 @@ def test_environment_variable():
     assert plugin.resolve_spec("", {}) is None
 
 
+@pytest.mark.extended  # a full kit run in a subprocess
 def test_the_real_command_line_for_the_factor_of_two(tmp_path):
     """One subprocess: pytest --impl=conformance/kit/mistakes.py:half_cost_convention, as a user types it."""
     report = tmp_path / "kit-report.json"

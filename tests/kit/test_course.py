@@ -73,6 +73,7 @@ def test_a_fixed_architecture_passes_and_a_two_layer_function_is_pointed_at_the_
 
 # ------------------------------------------------------------ the command, its reports
 
+@pytest.mark.extended  # a full kit run in a subprocess, under xdist
 def test_a_failing_run_writes_gradescope_junit_and_the_report_under_xdist(tmp_path):
     proc = kit_command(f"{STUDENT}:half_cost", "--activations=identity,sigmoid", "-n", "2",
                        "--report=report.json", "--gradescope=results.json", "--junitxml=kit.xml",
@@ -111,6 +112,7 @@ def test_a_failing_run_writes_gradescope_junit_and_the_report_under_xdist(tmp_pa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kit.xml", "report.json", "results.json"]
 
 
+@pytest.mark.extended  # a full kit run in a subprocess
 def test_a_passing_run_says_passed_and_exits_0(tmp_path):
     proc = kit_command(f"{STUDENT}:backprop", "--report=report.json", "--gradescope=results.json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -7,9 +7,6 @@ The kit turns reach on through its shape options; here a stand-in for them asks 
 
 from __future__ import annotations
 
-import os
-import time
-
 import numpy as np
 import pytest
 from hypothesis import Phase, find, given, settings
@@ -68,6 +65,7 @@ def _failure(fn, shape):
     return info.value.record["case"]
 
 
+@pytest.mark.extended  # 600 networks each, shrunk
 @pytest.mark.parametrize("fn, smallest", [
     (minibatches_of_10, lambda c: c["m"] == 11 and c["sizes"] == [1, 1]),
     (buffer_of_8_neurons, lambda c: max(c["sizes"][1:]) == 9 and len(c["sizes"]) == 2),
@@ -115,25 +113,3 @@ def test_the_default_draws_stay_within_the_usual_limits():
     with pytest.raises(NoSuchExample):
         find(cases(), lambda c: c.x.shape[0] > 8 or max(c.sizes) > 6 or np.abs(c.y).max() > 1,
              settings=settings(max_examples=300, database=None))
-
-
-@pytest.mark.skipif(not os.environ.get("BACKPROP_BENCHMARK"), reason="a timing benchmark: run it alone, with "
-                    "BACKPROP_BENCHMARK=1 (beside the whole suite on 2 shared cores it measures the contention)")
-def test_benchmark_a_passing_and_a_failing_kit_run_with_reach():
-    """The kit's three properties with the larger networks mixed in, in-process as pytest --impl runs them
-    (torch and jax asked where an answer differs; the interpreter's start-up and collection come on top): a
-    passing run within 15 s and a failing one (shrinking and the diagnosis included) within 30 s on this
-    2-core machine."""
-    from conformance.kit.mistakes import half_cost_convention
-    from conformance.kit.properties import PROPERTIES
-
-    from .correct_styles import vectorised_columns
-    for fn, limit in ((vectorised_columns, 15.0), (half_cost_convention, 30.0)):
-        start = time.perf_counter()
-        for prop in PROPERTIES:
-            try:
-                build(fn, prop, shape=Reach())()
-            except KitFailure as failure:
-                assert fn is half_cost_convention and "'half_cost_convention'" in str(failure)
-        elapsed = time.perf_counter() - start
-        assert elapsed < limit, (fn.__name__, elapsed)

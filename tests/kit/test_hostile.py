@@ -296,6 +296,7 @@ def _problems(name, status, output, report):
     return [f"{name}: {p}" for p in found] + ([f"--- {name}:\n{output[-3000:]}"] if found else [])
 
 
+@pytest.mark.extended  # ten command lines in subprocesses (about a minute)
 def test_the_command_line_exit_status_is_right_every_time(tmp_path):
     """Every command line of RUNS, three at a time (one test, so that pytest-xdist runs them once)."""
     env = {k: v for k, v in os.environ.items() if k not in ("BACKPROP_IMPL", "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER")}
