@@ -84,6 +84,7 @@ def test_the_kit_from_the_installed_wheel_in_an_empty_folder(dist, tmp_path):
     good = run(["bash", *script, "--spec", "student.py:backprop", "--report", "report.json"], cwd=folder)
     assert good.returncode == 0, good.stdout[-4000:] + good.stderr[-4000:]
     assert "3 passed" in good.stdout and f"backprop-check (backprop-reference) {reference.__version__}" in good.stdout
+    assert "Warning" not in good.stdout, good.stdout  # e.g. pytest's "already imported, cannot be rewritten"
     half = run(["bash", *script, "--spec", "student.py:half_cost", "--activations", "identity,sigmoid"], cwd=folder)
     assert half.returncode == 1, half.stdout[-4000:]
     assert "1/2 cost convention" in half.stdout

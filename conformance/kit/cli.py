@@ -14,9 +14,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from importlib import metadata
 from pathlib import Path
 
-from reference import __version__
+
+def _version() -> str:
+    """The installed version, read without importing `reference`: pytest, started next, marks the installed
+    distribution's modules for assertion rewriting and warns about any that are already imported."""
+    try:
+        return metadata.version("backprop-reference")
+    except metadata.PackageNotFoundError:  # a checkout that is not installed
+        from reference._version import __version__
+        return __version__
 
 PASS_THROUGH = ("activations", "sizes", "depth", "max_width", "max_batch", "gradescope", "gradescope_weights",
                 "hypothesis_dir", "call_timeout", "memory_limit", "forbid_imports", "dtype")
@@ -31,7 +40,7 @@ def parser() -> argparse.ArgumentParser:
                "in full; 4 a usage error (a bad SPEC or option, a module that cannot be imported). The function "
                "runs in its own process, with a time and a memory limit.")
     p.add_argument("spec", metavar="SPEC", help="path/to/file.py:FUNCTION or MODULE:FUNCTION")
-    p.add_argument("--version", action="version", version=f"backprop-check (backprop-reference) {__version__}")
+    p.add_argument("--version", action="version", version=f"backprop-check (backprop-reference) {_version()}")
     p.add_argument("--activations", metavar="LIST", help="comma-separated: those your backprop supports")
     p.add_argument("--sizes", metavar="N0,...,NL", help="check exactly this architecture, e.g. 784,16,16,10")
     p.add_argument("--depth", metavar="L", help="draw networks of exactly L layers")
