@@ -46,6 +46,9 @@ import zlib
 import numpy as np
 
 import reference
+from conformance.suite.naming import case_in_video_notation  # noqa: F401  (the kit's messages)
+from conformance.suite.naming import entry_name as _index_text
+from conformance.suite.naming import literal as _literal
 from conformance.suite.tolerances import Tolerance, tolerance
 
 from . import worker as _w
@@ -100,15 +103,6 @@ def _tolerance(dtype) -> Tolerance:
 
 # ---------------------------------------------------------------- printing a case
 
-def _literal(arr) -> str:
-    """np.array literal at full precision (repr of each float)."""
-    def rows(a):
-        if a.ndim == 0:
-            return repr(float(a))
-        return "[" + ", ".join(rows(v) for v in a) + "]"
-    return f"np.array({rows(np.asarray(arr, dtype=float))})"
-
-
 def case_data(case) -> dict:
     """The case as plain JSON-able data."""
     return {
@@ -116,21 +110,6 @@ def case_data(case) -> dict:
         "w": [w.tolist() for w in case.weights], "b": [b.tolist() for b in case.biases],
         "x": case.x.tolist(), "y": case.y.tolist(), "describe": case.describe(),
     }
-
-
-def case_in_video_notation(case) -> str:
-    """The network as the video writes it: sizes, sigma per layer, w(l), b(l), x = a(0), y."""
-    L = len(case.weights)
-    lines = [f"  sizes    {', '.join(f'n({l})={n}' for l, n in enumerate(case.sizes))}   (L = {L}, "
-             f"m = {case.x.shape[0]} example{'s' if case.x.shape[0] > 1 else ''})",
-             f"  sigma    {', '.join(f'layer {l}: {n}' for l, n in enumerate(case.activations, start=1))}"]
-    for l, (w, b) in enumerate(zip(case.weights, case.biases), start=1):
-        lines.append(f"  w({l}) = {_literal(w)[9:-1]}   # w({l})[j, k] joins neuron k of layer {l - 1} "
-                     f"to neuron j of layer {l}")
-        lines.append(f"  b({l}) = {_literal(b)[9:-1]}")
-    lines.append(f"  x = a(0) = {_literal(case.x)[9:-1]}   # one example per row")
-    lines.append(f"  y = {_literal(case.y)[9:-1]}")
-    return "\n".join(lines)
 
 
 def reproduction(case, import_lines: str) -> str:
@@ -239,12 +218,6 @@ def _request(case, calls, layout, seed) -> dict:
 
 def _runner(impl, spec):
     return impl if isinstance(impl, IsolatedImpl) else InProcess(impl, spec)
-
-
-def _index_text(sym, l, idx):
-    if len(idx) == 2:
-        return f"{sym}({l})[j={idx[0]}, k={idx[1]}]"
-    return f"{sym}({l})[j={idx[0]}]"
 
 
 

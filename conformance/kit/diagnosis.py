@@ -41,10 +41,10 @@ from dataclasses import dataclass
 import numpy as np
 
 import reference
+from conformance.suite.naming import layer_name
 
 from . import factors
 from .mistakes import CATALOG
-from .naming import layer_name
 
 EXP_LIMIT = {"float64": 709.0, "float32": 88.0}  # |z| beyond which exp(|z|) overflows
 STABLE = {

@@ -17,6 +17,7 @@ import reference
 
 from . import frameworks
 from .bounds import error_bounds, step_bounds
+from .naming import tensor_name
 from .tolerances import Tolerance
 
 FIELDS = ("z", "a", "dC_dz", "dC_da", "dC_dw", "dC_db")
@@ -24,28 +25,6 @@ FIELDS = ("z", "a", "dC_dz", "dC_da", "dC_dw", "dC_db")
 
 class ConformanceError(AssertionError):
     """A framework disagrees with the reference beyond the tolerance."""
-
-
-def tensor_name(field: str, index: int, entry: tuple = ()) -> str:
-    """The video's name of one entry: ``a(2)[example=0, j=1]``, ``dC/dw(1)[j=0, k=2]``, ``C``.
-
-    `index` is the list index of the field: layer l itself for a and dC_da, l - 1 for
-    the others (``weights[l - 1]`` is w(l)).
-    """
-    if field == "C":
-        return "C"
-    l = index if field in ("a", "dC_da") else index + 1
-    base = {"z": "z", "a": "a", "dC_dz": "dC/dz", "dC_da": "dC/da", "dC_dw": "dC/dw", "dC_db": "dC/db",
-            "w": "w", "b": "b"}[field]
-    if not entry:
-        return f"{base}({l})"
-    if field in ("dC_dw", "w"):
-        labels = ("j", "k")
-    elif field in ("dC_db", "b"):
-        labels = ("j",)
-    else:
-        labels = ("example", "j")
-    return f"{base}({l})[" + ", ".join(f"{n}={int(i)}" for n, i in zip(labels, entry)) + "]"
 
 
 def _literal(a) -> str:

@@ -1,9 +1,7 @@
 """Names in the video's notation, and array literals for reproductions: one module for the suite and the kit.
 
-Today the suite (``conformance/suite/assertions.py``: ``tensor_name``, ``_literal``) and the kit
-(``conformance/kit/check.py``: ``_index_text``, ``_literal``, ``case_in_video_notation``) each
-spell these; the diagnosis uses this module, and both can import it instead (it depends on
-nothing but numpy).
+The suite (``conformance/suite/assertions.py``), the kit's messages (``conformance/kit/check.py``)
+and its diagnosis all spell names and the network with these (numpy only).
 
 >>> tensor_name("dC_dw", 1, (1, 0)), tensor_name("dC_db", 0, (2,)), tensor_name("a", 2, (0, 1))
 ('dC/dw(2)[j=1, k=0]', 'dC/db(1)[j=2]', 'a(2)[example=0, j=1]')
