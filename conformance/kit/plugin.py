@@ -316,6 +316,17 @@ def _fails_closed(session, exitstatus):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if KIT.impl is not None and KIT.results and not hasattr(config, "workerinput"):
+        terminalreporter.section("conformance kit: the verdict, one line a property")
+        for prop in results.PROPERTY_ORDER:
+            e = KIT.results.get(prop)
+            if e is None:
+                terminalreporter.write_line(f"{prop:10} did not run", red=True)
+                continue
+            failure = e.get("failure") or {}
+            why = f": check '{failure.get('check')}': {failure.get('summary')}" if failure else ""
+            terminalreporter.write_line(f"{prop:10} {e['outcome']} ({e['examples_run']} networks){why}",
+                                        red=e["outcome"] != "passed", green=e["outcome"] == "passed")
     if KIT.impl is not None and KIT.incomplete:
         terminalreporter.write_line("conformance kit: NOT PASSED: " + "; ".join(KIT.incomplete)
                                     + " (every property must run all its examples and pass)", red=True)
