@@ -27,8 +27,9 @@ from hypothesis import given, settings, strategies as st
 
 
 def test_profile_and_jax_are_untouched():
-    assert settings._current_profile == "default"
-    assert settings().max_examples == 100
+    # Hypothesis picks its own profile ("default", or its built-in "ci" where the CI variable is set):
+    # the test below compares this line with and without the kit's plugin
+    print(f"PROFILE={settings._current_profile} EXAMPLES={settings().max_examples} X64={jax.config.jax_enable_x64}")
     assert not jax.config.jax_enable_x64
 
 
@@ -101,10 +102,15 @@ def test_the_kit_from_the_installed_wheel_in_an_empty_folder(dist, tmp_path):
     other = tmp_path / "other_project"
     other.mkdir()
     (other / "test_other.py").write_text(UNRELATED_TEST)
-    proc = run([python, "-m", "pytest", "-p", "no:cacheprovider"], cwd=other)
+    proc = run([python, "-m", "pytest", "-p", "no:cacheprovider", "-s"], cwd=other)
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert "2 passed" in proc.stdout
     assert "conformance" not in proc.stdout.replace("backprop-reference", "")
+    without = run([python, "-m", "pytest", "-p", "no:cacheprovider", "-s", "-p", "no:conformance.kit.plugin"],
+                  cwd=other)  # the same project, the kit's plugin blocked: what Hypothesis chooses by itself
+    assert without.returncode == 0, without.stdout[-4000:]
+    seen = [line for line in proc.stdout.splitlines() if "PROFILE=" in line]
+    assert seen and seen == [line for line in without.stdout.splitlines() if "PROFILE=" in line]
 
 
 def test_the_sdist_runs_its_own_tests(dist, tmp_path):
