@@ -141,7 +141,7 @@ def _activations(text):
     return names
 
 
-def active(config=None) -> bool:
+def active() -> bool:
     """Whether this session checks an implementation (the only case in which the plugin does anything)."""
     return KIT.impl is not None
 

@@ -64,11 +64,6 @@ class ShapeOptions:
         return (f"{depth}, widths 1-{self.max_width}, batch 1-{self.max_batch} "
                 f"({larger} {deep}widths {widths}, batch {batch})")
 
-    def hint(self) -> str:
-        """Which option fits when a function may not support the drawn architecture."""
-        return ("If your backprop supports only one architecture (an assignment's, say 784-16-16-10), check "
-                "exactly that one: --sizes=784,16,16,10; or restrict what is drawn: --depth=L, --max-width=N, "
-                "--max-batch=M.")
 
 
 def _positive(option, text, largest=None):
