@@ -33,8 +33,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 import reference  # noqa: E402
-from conformance.suite import frameworks, oracles  # noqa: E402
-from conformance.suite.strategies import Case  # noqa: E402
+from conformance.core import frameworks  # noqa: E402
+from conformance.core.strategies import Case  # noqa: E402
+from conformance.suite import oracles  # noqa: E402
 
 NAMES = ("sigmoid", "relu", "tanh", "identity")
 

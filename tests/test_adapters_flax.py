@@ -16,7 +16,7 @@ from flax import nnx  # noqa: E402
 import reference  # noqa: E402
 from adapters import flax_adapter as fa  # noqa: E402
 from adapters import jax_adapter as ja  # noqa: E402
-from conformance.suite.strategies import parameters  # noqa: E402
+from conformance.core.strategies import parameters  # noqa: E402
 
 from .support.fixed_networks import networks  # noqa: E402
 

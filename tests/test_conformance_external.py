@@ -2,7 +2,7 @@
 
 :class:`Tiny` is a framework as an author would write it: its own reverse-mode autodiff in a few
 lines of numpy (a tape of operations, each with its vector-Jacobian products; nothing from
-``reference``), wrapped in a :class:`conformance.suite.frameworks.Framework` subclass that
+``reference``), wrapped in a :class:`conformance.core.frameworks.Framework` subclass that
 defines ``trace`` and ``round_trips`` and inherits the plain gradient-descent ``step``.  The test
 runs the suite's three property files on it through ``--framework=tests.test_conformance_external:Tiny``
 (no file of the suite edited), then on deliberately broken variants, each of which must fail
@@ -27,8 +27,8 @@ import sys
 import numpy as np
 import pytest
 
-from conformance.suite import frameworks
-from conformance.suite.frameworks import Framework
+from conformance.core import frameworks
+from conformance.core.frameworks import Framework
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -137,10 +137,10 @@ EXPECTED_FAILURES = {
 
 def test_tiny_engine_agrees_with_itself_in_process():
     """The class works as the registry uses it (quick, before the subprocess)."""
+    from conformance.core.strategies import Case
+    from conformance.core.tolerances import tolerance
     from conformance.suite import oracles
     from conformance.suite.assertions import assert_trace_agrees
-    from conformance.suite.strategies import Case
-    from conformance.suite.tolerances import tolerance
 
     rng = np.random.default_rng(0)
     case = Case([rng.normal(size=(3, 2)), rng.normal(size=(1, 3))], [rng.normal(size=3), rng.normal(size=1)],
@@ -160,7 +160,7 @@ def test_specs_from_the_option_and_the_environment(monkeypatch):
     assert frameworks.parse([]) == ["torch", SPEC + "Tiny"]
     assert frameworks.parse(["jax,autograd", "torch"]) == ["jax", "autograd", "torch"]  # the option wins
     for bad, says in (("nosuch", "expected one of torch, jax, autograd or MODULE:CLASS"),
-                      ("tests.nosuch:X", "cannot import it"), ("numpy:ndarray", "not a conformance.suite.frameworks")):
+                      ("tests.nosuch:X", "cannot import it"), ("numpy:ndarray", "not a conformance.core.frameworks")):
         with pytest.raises(frameworks.FrameworkSpecError, match=says):
             frameworks.load(bad)
 

@@ -1,7 +1,7 @@
 """Meta-tests: the suite's helpers catch real bugs, do not cry wolf at known edges, and report well.
 
 A tolerance that hides bugs is a bug: every entry of the kit's catalogue of mistakes is a
-backprop with one mistake (conformance/kit/mutants.py, the one mutant engine the kit's
+backprop with one mistake (conformance/core/mutants.py, the one mutant engine the kit's
 diagnosis runs too), and the float64, float32 and TF32 rows must each catch it wherever the
 entry says it is a mistake (a float32 leak is none under the float32 rows).  A tolerance that
 cries wolf is a bug too: saturated sigmoids (torch and jax give slope 0, the reference
@@ -18,14 +18,14 @@ import numpy as np
 import pytest
 
 import reference
-from conformance.kit import mutants
+from conformance.core import mutants
+from conformance.core.bounds import error_bounds
+from conformance.core.mistakes import CATALOG
+from conformance.core.strategies import Case
+from conformance.core.tolerances import TOLERANCES, tolerance
 from conformance.kit.diagnosis import probes
-from conformance.kit.mistakes import CATALOG
 from conformance.suite import oracles, report
 from conformance.suite.assertions import ConformanceError, assert_trace_agrees, reproducer, tensor_name
-from conformance.suite.bounds import error_bounds
-from conformance.suite.strategies import Case
-from conformance.suite.tolerances import TOLERANCES, tolerance
 from reference import ACTIVATIONS
 
 AVAILABLE = [n for n in oracles.IMPLEMENTATIONS if oracles.availability(n)[0]]
@@ -55,7 +55,7 @@ SATURATED = Case([np.array([[60.0], [-45.0], [20.0]]), np.array([[1.5, -2.0, 0.7
 
 
 def mutant_trace(case, mistake=None, dtype="float64"):
-    """The one mutant engine's trace (conformance/kit/mutants.py): a numpy backprop with one catalogued mistake."""
+    """The one mutant engine's trace (conformance/core/mutants.py): a numpy backprop with one catalogued mistake."""
     return mutants.trace(*case.args(), mistake=mistake, dtype=dtype)
 
 

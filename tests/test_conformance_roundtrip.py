@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conformance.core.strategies import parameters
 from conformance.suite import oracles, report
-from conformance.suite.strategies import parameters
 
 IMPLS = [pytest.param(n, marks=pytest.mark.conformance(n), id=n) for n in oracles.IMPLEMENTATIONS]
 

@@ -17,10 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conformance.core.strategies import cases, learning_rates
+from conformance.core.tolerances import mode_name, tolerance
 from conformance.suite import oracles, report
 from conformance.suite.assertions import ConformanceError, assert_step_agrees, assert_trace_agrees
-from conformance.suite.strategies import cases, learning_rates
-from conformance.suite.tolerances import mode_name, tolerance
 from tests.test_conformance_training import effective_eta
 
 pytestmark = pytest.mark.scale

@@ -1,9 +1,9 @@
 """Conformance: the reference and every framework of the registry agree on every number the video names.
 
-For every drawn case (conformance/suite/strategies.py) and each framework (torch autograd,
+For every drawn case (conformance/core/strategies.py) and each framework (torch autograd,
 jax.grad, HIPS autograd, or those given by ``--framework``), in float64 and
 float32: the cost C, every z(l) and a(l), every dC/dz(l), dC/dw(l), dC/db(l) and
-dC/da(l), l = 0..L, within the tolerance table's bound (conformance/suite/tolerances.py).
+dC/da(l), l = 0..L, within the tolerance table's bound (conformance/core/tolerances.py).
 ``pytest --hypothesis-show-statistics`` shows how often the deliberate extremes are drawn
 (batch 1, width 1, relu at z = 0 exactly, saturated sigmoid/tanh).
 """
@@ -13,10 +13,11 @@ from __future__ import annotations
 import pytest
 from hypothesis import event, given
 
-from conformance.suite import frameworks, oracles, report
+from conformance.core import frameworks
+from conformance.core.strategies import LIMITS, cases, features
+from conformance.core.tolerances import mode_name, tolerance
+from conformance.suite import oracles, report
 from conformance.suite.assertions import ConformanceError, assert_trace_agrees
-from conformance.suite.strategies import LIMITS, cases, features
-from conformance.suite.tolerances import mode_name, tolerance
 
 IMPLS = [pytest.param(n, marks=pytest.mark.conformance(n), id=n) for n in oracles.IMPLEMENTATIONS]
 DTYPES = ("float64", "float32")

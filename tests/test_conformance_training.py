@@ -26,10 +26,10 @@ import pytest
 from hypothesis import event, example, given
 
 import reference
+from conformance.core.strategies import LIMITS, Case, cases, learning_rates
+from conformance.core.tolerances import mode_name, tolerance
 from conformance.suite import oracles, report
 from conformance.suite.assertions import ConformanceError, assert_step_agrees
-from conformance.suite.strategies import LIMITS, Case, cases, learning_rates
-from conformance.suite.tolerances import mode_name, tolerance
 
 IMPLS = [pytest.param(n, marks=pytest.mark.conformance(n), id=n) for n in oracles.IMPLEMENTATIONS]
 STEPS = 10

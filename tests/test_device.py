@@ -14,8 +14,9 @@ import sys
 import numpy as np
 import pytest
 
-from conformance.suite import device, frameworks, oracles, plugin
-from conformance.suite.tolerances import TOLERANCES, tolerance
+from conformance.core import frameworks
+from conformance.core.tolerances import TOLERANCES, tolerance
+from conformance.suite import device, oracles, plugin
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HAVE_TORCH, HAVE_JAX = oracles.availability("torch")[0], oracles.availability("jax")[0]

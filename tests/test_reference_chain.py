@@ -3,7 +3,7 @@
 import numpy as np
 from hypothesis import given
 
-from conformance.suite.strategies import cases
+from conformance.core.strategies import cases
 from reference import backprop, chain_backprop, chain_steps
 
 

@@ -17,7 +17,7 @@ cost has no derivative and finite differences measure the average slope.
 import numpy as np
 from hypothesis import assume, given
 
-from conformance.suite.strategies import cases
+from conformance.core.strategies import cases
 from reference import backprop, backprop_trace, cost, forward
 
 H, RTOL, ATOL = 1e-6, 1e-5, 1e-7

@@ -5,7 +5,7 @@ import copy
 import numpy as np
 from hypothesis import given
 
-from conformance.suite.strategies import cases
+from conformance.core.strategies import cases
 from reference import backprop, backprop_trace, step, train
 
 

@@ -1,6 +1,6 @@
 """The kit's engine: run every conformance check of one backprop on one drawn network.
 
-:func:`check` calls the implementation under test on a :class:`~conformance.suite.strategies.Case`
+:func:`check` calls the implementation under test on a :class:`~conformance.core.strategies.Case`
 and raises :class:`KitFailure` (an ``AssertionError``) with the whole message:
 what failed, the network in the video's notation, reference against yours for
 every differing entry, the oracles' verdicts, a diagnosis and a reproduction
@@ -11,7 +11,7 @@ the JSON report.  The checks, in the order they run (``ASPECTS``):
                     outgrowing the memory limit, and imports nothing the course forbids
 * ``structure``     a pair (dC_dw, dC_db) of L arrays each, shaped like weights / biases, floating point
 * ``finite``        no NaN or inf where the reference is finite
-* ``values``        equal to the reference within the tolerance table (``conformance/suite/tolerances.py``);
+* ``values``        equal to the reference within the tolerance table (``conformance/core/tolerances.py``);
                     where it differs, torch autograd and jax.grad are asked too (when installed), and
                     agreeing with one of them is a pass (conventions at kinks belong to them)
 * ``no_mutation``   none of its inputs (lists or arrays) changed
@@ -26,7 +26,7 @@ one writer (:func:`_write`) turns a finding into the message and the record.  Th
 are made by :func:`conformance.kit.worker.run_example`: in a worker process for a SPEC
 (:class:`conformance.kit.isolation.IsolatedImpl`), in this process for a plain callable (:class:`InProcess`).
 
->>> from conformance.suite.strategies import Case
+>>> from conformance.core.strategies import Case
 >>> import numpy as np
 >>> case = Case([np.array([[2.0]])], [np.array([0.5])], ["identity"], np.array([[1.0]]), np.array([[3.0]]))
 >>> check(lambda *args: __import__("reference").backprop(*args), case)
@@ -46,17 +46,17 @@ import zlib
 import numpy as np
 
 import reference
-from conformance.suite.naming import case_in_video_notation  # noqa: F401  (the kit's messages)
-from conformance.suite.naming import entry_name as _index_text
-from conformance.suite.naming import literal as _literal
-from conformance.suite.tolerances import Tolerance, tolerance
+from conformance.core.naming import case_in_video_notation  # noqa: F401  (the kit's messages)
+from conformance.core.naming import entry_name as _index_text
+from conformance.core.naming import literal as _literal
+from conformance.core.tolerances import Tolerance, tolerance
 
 from . import worker as _w
 from .diagnosis import diagnose
 from .isolation import IsolatedImpl
 
-try:  # the suite's running error bounds (conformance/suite/bounds.py), when present
-    from conformance.suite.bounds import error_bounds
+try:  # the suite's running error bounds (conformance/core/bounds.py), when present
+    from conformance.core.bounds import error_bounds
 except ImportError:  # pragma: no cover - an older checkout: the plain rule alone
     error_bounds = None
 
@@ -226,7 +226,7 @@ class Rule:
 
     An entry passes under the table's plain rule (|yours - ref| <= atol + rtol |ref|) *or*
     under the suite's conformance rule (|yours - ref| <= atol + safety * B, B the running
-    error bound of that entry, :mod:`conformance.suite.bounds`), which is what keeps a correct
+    error bound of that entry, :mod:`conformance.core.bounds`), which is what keeps a correct
     implementation that sums in another order from failing where the network cancels.
     The bound is taken with no underflow floor: a z that is *exactly* 0 because everything
     feeding it is 0 has no rounding error, so relu'(0) = 1 still shows there.
@@ -291,7 +291,7 @@ needed, not at start-up (seconds saved on every run that passes or fails before 
 
 
 def _frameworks():
-    """{title: backprop} of the registry's frameworks importable here (conformance/suite/frameworks.py).
+    """{title: backprop} of the registry's frameworks importable here (conformance/core/frameworks.py).
 
     JAX joins only in float64: in a kit session (``JAX_X64_ON_DEMAND``) its registry entry turns x64 on
     when first asked; elsewhere (the notebook API) only if the caller has x64 on already, so that the
@@ -299,7 +299,7 @@ def _frameworks():
     """
     import sys
 
-    from conformance.suite import frameworks
+    from conformance.core import frameworks
 
     jax = sys.modules.get("jax")
     skip_jax = not JAX_X64_ON_DEMAND and not (jax is not None and jax.config.jax_enable_x64)

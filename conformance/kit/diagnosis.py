@@ -16,15 +16,15 @@ in this order:
    network, the constant is measured on the probes and written as named cost
    conventions (:mod:`conformance.kit.factors`): m/2 is "the 1/2 cost convention and
    a sum over the examples".
-3. *Names*: a catalogued mistake (:mod:`conformance.kit.mistakes`) is named only if it
+3. *Names*: a catalogued mistake (:mod:`conformance.core.mistakes`) is named only if it
    gives exactly your output, every tensor, on your failing example and on every probe
    your function runs on.
 4. *Activations*: which activations your function treats correctly, and the
    ``--activations`` option that fits when the failure is confined to the others.
 
 >>> import numpy as np
->>> from conformance.suite.strategies import Case
->>> from conformance.kit.mistakes import half_sum_cost
+>>> from conformance.core.strategies import Case
+>>> from conformance.core.mistakes import half_sum_cost
 >>> case = Case([np.array([[2.0]])], [np.array([0.5])], ["identity"], np.array([[1.0]]), np.array([[3.0]]))
 >>> print(diagnose(case, half_sum_cost))  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
 Where: every dC/dw and dC/db differs, in every layer, by the same factor.
@@ -41,10 +41,10 @@ from dataclasses import dataclass
 import numpy as np
 
 import reference
-from conformance.suite.naming import layer_name
+from conformance.core.mistakes import CATALOG
+from conformance.core.naming import layer_name
 
 from . import factors
-from .mistakes import CATALOG
 
 EXP_LIMIT = {"float64": 709.0, "float32": 88.0}  # |z| beyond which exp(|z|) overflows
 STABLE = {
@@ -433,7 +433,7 @@ def _activation_note(obs, named) -> list:
 
 def _every_activation(case):
     """A stand-in case drawing every activation (for the probe that separates twins)."""
-    from conformance.suite.strategies import Case
+    from conformance.core.strategies import Case
     names = list(dict.fromkeys(list(case.activations) + list(reference.ACTIVATIONS)))
     return Case(case.weights, case.biases, names, case.x, case.y)
 

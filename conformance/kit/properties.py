@@ -1,7 +1,7 @@
 """The kit's Hypothesis properties, built for any implementation.
 
 :func:`build` returns a zero-argument function that draws networks with
-``conformance.suite.strategies.cases`` (and how the inputs are handed over: plain, read-only or
+``conformance.core.strategies.cases`` (and how the inputs are handed over: plain, read-only or
 strided arrays) and runs :func:`conformance.kit.check.check` on each; Hypothesis shrinks a failure
 to the smallest network.  The same builder serves ``pytest --impl`` (conformance/kit/test_kit.py)
 and the meta-tests, which run it in-process on every catalogued mistake.
@@ -24,7 +24,7 @@ from collections import Counter
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from conformance.suite.strategies import cases
+from conformance.core.strategies import cases
 from reference import ACTIVATIONS
 
 from .check import KitFailure, KitStop, check

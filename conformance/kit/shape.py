@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.suite.strategies import LIMITS, REACH
+from conformance.core.strategies import LIMITS, REACH
 
 
 class UsageProblem(ValueError):
@@ -44,7 +44,7 @@ class ShapeOptions:
         return self.batch_given or LIMITS["max_batch"]
 
     def strategy_kwargs(self) -> dict:
-        """Keyword arguments of :func:`conformance.suite.strategies.cases` (with the larger draws on)."""
+        """Keyword arguments of :func:`conformance.core.strategies.cases` (with the larger draws on)."""
         bounds = {"reach_width": self.width_given} if self.width_given else {}
         if self.batch_given:
             bounds["reach_batch"] = self.batch_given

@@ -14,11 +14,10 @@ from __future__ import annotations
 import numpy as np
 
 import reference
-
-from . import frameworks
-from .bounds import error_bounds, step_bounds
-from .naming import tensor_name
-from .tolerances import Tolerance
+from conformance.core import frameworks
+from conformance.core.bounds import error_bounds, step_bounds
+from conformance.core.naming import tensor_name
+from conformance.core.tolerances import Tolerance
 
 FIELDS = ("z", "a", "dC_dz", "dC_da", "dC_dw", "dC_db")
 

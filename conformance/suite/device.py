@@ -1,7 +1,7 @@
 """``--device=cpu|cuda|auto`` and ``--allow-tf32``: where the frameworks run, at what precision.
 
 The reference always runs in numpy float64 on the CPU.  The frameworks of the registry
-(:mod:`conformance.suite.frameworks`) run on:
+(:mod:`conformance.core.frameworks`) run on:
 
 =========  ===========================================================================
 option     meaning
@@ -26,8 +26,8 @@ import platform
 
 import numpy as np
 
-from . import frameworks
-from .tolerances import mode_name, tolerance
+from conformance.core import frameworks
+from conformance.core.tolerances import mode_name, tolerance
 
 CHOICES = ("cpu", "cuda", "auto")
 

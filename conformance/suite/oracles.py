@@ -1,9 +1,9 @@
 """The implementations the suite checks the reference against, through the registry.
 
-Each framework is an entry of :mod:`conformance.suite.frameworks` (torch autograd, jax.grad,
+Each framework is an entry of :mod:`conformance.core.frameworks` (torch autograd, jax.grad,
 HIPS autograd by default, or those named by ``--framework``); each is optional:
 :func:`availability` says whether it imports (and, if not, why: the skip reason).  The
-functions below run a drawn :class:`~conformance.suite.strategies.Case` through it on the
+functions below run a drawn :class:`~conformance.core.strategies.Case` through it on the
 device and precision chosen by ``--device`` / ``--allow-tf32`` (:data:`SETTINGS`, filled by
 the plugin) and return numpy float64 results.  Nothing here knows any framework by name.
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import frameworks
-from .frameworks import PAD, SETTINGS, Settings  # noqa: F401  (the names this module always had)
+from conformance.core import frameworks
+from conformance.core.frameworks import PAD, SETTINGS, Settings  # noqa: F401  (the names this module always had)
 
 IMPLEMENTATIONS = frameworks.NAMES  # the live list: --framework changes it in place
 

@@ -3,7 +3,7 @@
 Options (``pytest --help``, group "conformance"):
 
 --framework=SPEC            check this framework (repeatable or comma-separated; default torch, jax,
-                            autograd): a built-in name or MODULE:CLASS, a conformance.suite.frameworks.Framework
+                            autograd): a built-in name or MODULE:CLASS, a conformance.core.frameworks.Framework
                             subclass; also $CONFORMANCE_FRAMEWORK (docs/frameworks.md)
 --device=cpu|cuda|auto      where the frameworks run (default cpu; the reference is numpy on the CPU)
 --allow-tf32                test the frameworks' TF32 fast path, with the tf32 tolerance row
@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.core import frameworks
+
 from . import device as _device
 from . import (
-    frameworks,
     oracles,
     profiles,  # noqa: F401  (registers and loads the Hypothesis profiles)
     report,

@@ -18,13 +18,13 @@ import pytest
 from hypothesis import Phase, given, settings
 
 import reference
+from conformance.core.mistakes import CATALOG, correct
+from conformance.core.strategies import Case, cases
 from conformance.kit import plugin
 from conformance.kit.check import KitFailure, check
 from conformance.kit.diagnosis import diagnose
 from conformance.kit.loader import ImplLoadError, load, parse
-from conformance.kit.mistakes import CATALOG, correct
 from conformance.kit.properties import PROPERTIES, build
-from conformance.suite.strategies import Case, cases
 
 from .correct_styles import STYLES
 
@@ -195,7 +195,7 @@ def test_the_message_and_reproduction():
 
 
 def test_the_reproduction_of_a_file_spec_runs_on_its_own(tmp_path):
-    spec = parse("conformance/kit/mistakes.py:sign_of_a_minus_y")
+    spec = parse("conformance/core/mistakes.py:sign_of_a_minus_y")
     with pytest.raises(KitFailure) as info:
         check(load(spec), CASE, spec=spec, frameworks=False)
     script = tmp_path / "repro.py"
@@ -231,7 +231,7 @@ def test_an_unsupported_activation_points_at_the_option():
 
 def test_loader():
     assert load("reference:backprop") is reference.backprop
-    assert parse("conformance/kit/mistakes.py:correct").kind == "file"
+    assert parse("conformance/core/mistakes.py:correct").kind == "file"
     for bad, text in [("nonsense", "expected MODULE:FUNCTION"), ("reference:nope", "has no 'nope'"),
                       ("no/such/file.py:f", "no file"), ("no_such_module_xyz:f", "ModuleNotFoundError")]:
         with pytest.raises(ImplLoadError, match=text.replace("(", r"\(")):
@@ -245,12 +245,12 @@ def test_environment_variable():
 
 @pytest.mark.extended  # a full kit run in a subprocess
 def test_the_real_command_line_for_the_factor_of_two(tmp_path):
-    """One subprocess: pytest --impl=conformance/kit/mistakes.py:half_cost_convention, as a user types it."""
+    """One subprocess: pytest --impl=conformance/core/mistakes.py:half_cost_convention, as a user types it."""
     report = tmp_path / "kit-report.json"
     env = {k: v for k, v in os.environ.items() if k not in ("BACKPROP_IMPL", "PYTEST_ADDOPTS")}
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--hypothesis-profile=dev",
-         "--impl=conformance/kit/mistakes.py:half_cost_convention", "--activations=identity,sigmoid",
+         "--impl=conformance/core/mistakes.py:half_cost_convention", "--activations=identity,sigmoid",
          f"--conformance-report={report}"],
         cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
     out = proc.stdout + proc.stderr

@@ -20,10 +20,10 @@ import pytest
 from hypothesis import given, settings
 
 import reference
+from conformance.core.strategies import cases
 from conformance.kit.api import check
 from conformance.kit.cli import main as cli_main
 from conformance.kit.shape import shape_options
-from conformance.suite.strategies import cases
 
 ROOT = Path(__file__).resolve().parents[2]
 STUDENT = ROOT / "tests" / "kit" / "students" / "correct.py"

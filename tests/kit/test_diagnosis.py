@@ -12,11 +12,12 @@ import numpy as np
 import pytest
 
 import reference
-from conformance.kit import diagnosis, factors, mutants
+from conformance.core import mutants
+from conformance.core.mistakes import CATALOG
+from conformance.core.strategies import Case
+from conformance.kit import diagnosis, factors
 from conformance.kit.check import KitFailure
 from conformance.kit.diagnosis import diagnose, probes
-from conformance.kit.mistakes import CATALOG
-from conformance.suite.strategies import Case
 
 ONE = Case([np.array([[2.0]])], [np.array([0.5])], ["identity"], np.array([[1.0]]), np.array([[3.0]]))
 TWO = Case([np.array([[0.5, -1.0], [2.0, 0.25]]), np.array([[1.5, -0.5]])], [np.array([0.1, -0.2]), np.array([0.3])],
@@ -194,9 +195,10 @@ def test_kit_failure_is_an_assertion_error():  # the diagnosis is part of the ki
 # ------------------------------------------------------------ one naming module
 
 def test_the_naming_module_spells_what_the_suite_and_the_kit_spell():
-    """conformance/suite/naming.py is what the suite and the kit both spell names and literals with."""
+    """conformance/core/naming.py is what the suite and the kit both spell names and literals with."""
+    from conformance.core import naming
     from conformance.kit import check
-    from conformance.suite import assertions, naming
+    from conformance.suite import assertions
     assert assertions.tensor_name is naming.tensor_name  # one spelling, not copies that can drift apart
     assert check.case_in_video_notation is naming.case_in_video_notation
     assert check._literal is naming.literal and check._index_text is naming.entry_name

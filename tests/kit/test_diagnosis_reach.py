@@ -13,9 +13,9 @@ from hypothesis import Phase, find, given, settings
 from hypothesis.errors import NoSuchExample
 
 import reference
+from conformance.core.strategies import REACH, cases
 from conformance.kit.check import KitFailure
 from conformance.kit.properties import build
-from conformance.suite.strategies import REACH, cases
 
 CI = settings.get_profile("ci")
 

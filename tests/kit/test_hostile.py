@@ -28,11 +28,11 @@ import pytest
 from hypothesis import settings
 
 import reference
+from conformance.core.strategies import Case
 from conformance.kit.check import KitFailure, KitStop, check
 from conformance.kit.isolation import IsolatedImpl, PlainUnpickler, isolation_available
 from conformance.kit.loader import ImplLoadError
 from conformance.kit.properties import PROPERTIES, build
-from conformance.suite.strategies import Case
 
 pytestmark = pytest.mark.skipif(not isolation_available(), reason="the kit isolates on POSIX only")
 

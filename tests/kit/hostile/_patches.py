@@ -21,10 +21,10 @@ def patch_everything():
     np.isclose = lambda a, b, *args, **kwargs: np.ones(np.broadcast(a, b).shape, dtype=bool)
     np.array_equal = lambda *args, **kwargs: True
     # the kit, its tolerances and the strategies that draw networks
+    import conformance.core.strategies as strategies
+    import conformance.core.tolerances as tolerances
     import conformance.kit.check as kit_check
     import conformance.kit.properties as kit_properties
-    import conformance.suite.strategies as strategies
-    import conformance.suite.tolerances as tolerances
     kit_check.check = lambda *args, **kwargs: None
     kit_properties.check = lambda *args, **kwargs: None
     for key in list(tolerances.TOLERANCES):

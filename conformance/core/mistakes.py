@@ -1,6 +1,6 @@
 """A catalogue of the ways real backprop code differs from the video, each one switch away from a correct backprop.
 
-Every entry is one switch of the mutant engine (:mod:`conformance.kit.mutants`): a
+Every entry is one switch of the mutant engine (:mod:`conformance.core.mutants`): a
 correct, vectorised backprop in the reference's layout, with exactly one place
 changed the way some widely used textbook, course, library or common hand-written
 code writes it.  Each entry says which step of the video it breaks (its timestamp
@@ -8,7 +8,7 @@ in 3Blue1Brown's "Backpropagation calculus"), how to fix it, where it comes from
 and under which rows of the tolerance table it is a mistake (a float32 leak is none
 under the float32 row).  Plug any of them into the kit to see it caught and named::
 
-    pytest --impl=conformance/kit/mistakes.py:half_cost_convention
+    pytest --impl=conformance/core/mistakes.py:half_cost_convention
 
 Each name below is a function ``backprop(weights, biases, activations, x, y)``;
 ``CATALOG[name].function32`` is the same mistake computed in float32.
@@ -62,7 +62,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from conformance.kit import mutants  # absolute: the kit may load this file by its path
+from conformance.core import mutants  # absolute: the kit may load this file by its path
 
 ALL_ROWS = ("float64", "float32", "float32-tf32")
 

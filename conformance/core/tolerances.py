@@ -7,7 +7,7 @@ Two rules use the same entries.
        |framework - reference| <= safety * B + atol
 
    where B is a first-order *running error bound* computed for that very entry by
-   :func:`conformance.suite.bounds.error_bounds` from the drawn network (Higham,
+   :func:`conformance.core.bounds.error_bounds` from the drawn network (Higham,
    "Accuracy and Stability of Numerical Algorithms", ch. 3: a dot product of length n
    carries an error of at most gamma_n |w| |a|, gamma_n = n u / (1 - n u)).  B is built
    from the numbers below:

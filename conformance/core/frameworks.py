@@ -16,7 +16,7 @@ method                          what it returns (numpy arrays, any float dtype)
 ``backprop(w, b, acts, x, y)``  (dC_dw, dC_db) in float64: the kit's oracle contract
 ==============================  =============================================================
 
-``case`` is a :class:`conformance.suite.strategies.Case` (weights[i] (n_{i+1}, n_i), biases,
+``case`` is a :class:`conformance.core.strategies.Case` (weights[i] (n_{i+1}, n_i), biases,
 activations, x (m, n_0), y (m, n_L), ``case.args()``); ``dtype`` is "float64" or "float32";
 the keywords ``device`` ("cpu"/"cuda") and ``tf32`` say where and how to run.
 
@@ -164,8 +164,8 @@ class Framework:
         ``step`` an eta: print the state after one step of gradient descent instead.
         """
         head = [
-            "from conformance.suite import frameworks",
-            "from conformance.suite.strategies import Case",
+            "from conformance.core import frameworks",
+            "from conformance.core.strategies import Case",
             f"fw = frameworks.load({self._handle()!r})",
             "case = Case(weights, biases, activations, x, y)",
         ]
@@ -448,7 +448,7 @@ def load(spec: str) -> Framework:
         return builtin(spec)
     if ":" not in spec:
         raise FrameworkSpecError(f"--framework={spec!r}: expected one of {', '.join(BUILTIN)} or MODULE:CLASS "
-                                 "(a conformance.suite.frameworks.Framework subclass)")
+                                 "(a conformance.core.frameworks.Framework subclass)")
     mod_name, _, attr = spec.partition(":")
     try:
         obj = getattr(importlib.import_module(mod_name), attr)
@@ -460,7 +460,7 @@ def load(spec: str) -> Framework:
     fw = obj() if isinstance(obj, type) else obj
     if not isinstance(fw, Framework):
         raise FrameworkSpecError(f"--framework={spec!r} is a {type(fw).__name__}, not a "
-                                 "conformance.suite.frameworks.Framework (subclass it: docs/frameworks.md)")
+                                 "conformance.core.frameworks.Framework (subclass it: docs/frameworks.md)")
     if not fw.name or fw.name == "?":
         fw.name = attr
     fw.spec = spec

@@ -4,7 +4,7 @@
 rows, ``weights[l-1]`` = w(l) of shape (n_l, n_(l-1))).  Every place where backprop
 code found in textbooks, courses and libraries differs from the video is an
 ``mistake == "..."`` switch in it; with ``mistake=None`` it is the reference.  The
-catalogue (:mod:`conformance.kit.mistakes`), the kit's diagnosis and the suite's
+catalogue (:mod:`conformance.core.mistakes`), the kit's diagnosis and the suite's
 meta-test (tests/test_conformance_meta.py) all run *this* engine, so a mistake
 means the same thing everywhere.
 

@@ -4,7 +4,7 @@
 float64, on absolute values, and returns for every entry of every tensor a bound B
 on the rounding error of a correct implementation working at unit roundoff ``u``
 (matmul products at ``u_matmul``).  The numbers (u, ulps of sigma, the underflow
-floor, the safety factor) live in :mod:`conformance.suite.tolerances`; the rules are:
+floor, the safety factor) live in :mod:`conformance.core.tolerances`; the rules are:
 
 =====================================  =====================================================
 computed                               error bound (|.| elementwise, g_n = n u / (1 - n u))
