@@ -610,7 +610,9 @@ def _write(run: Run, found: Finding):
     """(message, record) of a failure: what failed, the network, the details, oracles, diagnosis, reproduction."""
     case, first = run.case, run.outcomes.get("first") or {}
     warned = list(dict.fromkeys(first.get("warnings") or []))
-    diagnosis = diagnose(case, run.runner.probe()) if found.diagnosis else None
+    failure = {"check": found.check, "summary": found.summary, "raised": first.get("raised"),
+               "problem": first.get("problem"), "layout": run.layout}
+    diagnosis = diagnose(case, run.runner.probe(), failure=failure) if found.diagnosis else None
     stopped = getattr(run.runner, "_probe_stopped", None)
     if diagnosis is not None and stopped:
         diagnosis += (f"\n(The diagnosis runs your function on a few generic networks; on one of them {stopped}, so "

@@ -438,8 +438,13 @@ def _every_activation(case):
     return Case(case.weights, case.biases, names, case.x, case.y)
 
 
-def diagnose(case, yours_fn) -> str:
-    """The diagnosis paragraph for the function `yours_fn`, which failed on `case`."""
+def diagnose(case, yours_fn, failure: dict | None = None) -> str:
+    """The diagnosis paragraph for the function `yours_fn`, which failed on `case`.
+
+    `failure`: what the kit's check found, when known: ``check`` (its name), ``summary``, ``raised`` (the
+    worker's record of an exception: kind, type, text, traceback; or None), ``problem`` (a structure
+    problem's text, or None) and ``layout`` (how the inputs were handed over: plain, readonly, strided).
+    """
     obs = observe(case, yours_fn)
     first = obs[0]
     if first.yours is None:
