@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 
 from hypothesis import settings as Settings
 
-from . import results
-from .shape import shape_options
+from . import options, results
 
 
 @dataclass
@@ -53,37 +52,38 @@ class KitResult:
         return self.report
 
 
-def check(fn, *, activations=None, sizes=None, depth=None, max_width=None, max_batch=None,
-          frameworks: bool = True, max_examples: int | None = None) -> KitResult:
+def check(fn, *, activations=None, sizes=None, depth=None, max_width=None, max_batch=None, dtype=None,
+          max_examples: int | None = None, frameworks: bool = True) -> KitResult:
     """Run the kit on `fn(weights, biases, activations, x, y) -> (dC_dw, dC_db)`.
 
-    The options are those of ``backprop-check``: `activations` a comma-separated string or a list;
-    `sizes` e.g. ``(784, 16, 16, 10)`` or ``"784,16,16,10"``; `depth`, `max_width`, `max_batch`.
-    `max_examples` lowers the kit's 200 networks per property (for a quick look, not for a grade).
+    The options are ``backprop-check``'s (one table: :mod:`conformance.kit.options`): `activations` a
+    comma-separated string or a list; `sizes` e.g. ``(784, 16, 16, 10)`` or ``"784,16,16,10"``; `depth`,
+    `max_width`, `max_batch`; `dtype` the tolerance row (``"float64"`` for a grade); `max_examples` fewer
+    networks per property than the kit's 200 (a quick look, not a grade).  `frameworks`: ask the installed
+    frameworks where yours differs (for the message only).
     """
     from .check import KitFailure
-    from .plugin import _activations
     from .properties import COUNTS, KIT_SETTINGS, build
+    from .session import kit_failure
 
     if not callable(fn):
         raise TypeError(f"check() takes your backprop function, got a {type(fn).__name__}")
-    names = _activations(",".join(activations) if isinstance(activations, (list, tuple)) else activations)
-    sizes_text = ",".join(map(str, sizes)) if isinstance(sizes, (list, tuple)) else sizes
-    shape = shape_options(sizes_text, depth, max_width, max_batch)
-    chosen = Settings(KIT_SETTINGS, max_examples=max_examples) if max_examples else KIT_SETTINGS
+    opts = options.validate({"activations": activations, "sizes": sizes, "depth": depth, "max_width": max_width,
+                             "max_batch": max_batch, "dtype": dtype, "max_examples": max_examples}, style="api")
+    chosen = Settings(KIT_SETTINGS, max_examples=opts.max_examples)
     outcome = KitResult(passed=True)
     for prop in results.PROPERTY_ORDER:
         COUNTS[prop] = 0
         record = None
         try:
-            build(fn, prop, activations=names, frameworks=frameworks, settings=chosen, shape=shape)()
+            build(fn, prop, activations=opts.activations, frameworks=frameworks, settings=chosen, shape=opts.shape,
+                  dtype=opts.dtype)()
         except KitFailure as failure:
             record = failure.record
         except Exception as exc:  # noqa: BLE001  (Hypothesis may group failures; keep the first kit failure)
-            from .plugin import _kit_failure
-            found = _kit_failure(exc)
-            summary = f"{type(exc).__name__}: {exc}"
-            record = found.record if found is not None else {"check": "error", "summary": summary}
+            found = kit_failure(exc)
+            record = found.record if found is not None else {"check": "error",
+                                                              "summary": f"{type(exc).__name__}: {exc}"}
         outcome.properties[prop] = results.entry(prop, "failed" if record else "passed", COUNTS[prop], record)
         if record is not None:
             outcome.passed = False

@@ -1,12 +1,15 @@
-"""``backprop-check SPEC [options]``: the conformance kit as one command, from any folder.
+"""``backprop-check SPEC [options]`` (or ``python -m conformance.kit``): the conformance kit as one command.
 
-It runs the same pytest session as ``pytest --impl=SPEC`` (same properties, messages, report and
-exit status: 0 passed, 1 failed, 2 interrupted, 3 internal error, 4 usage error), but reads no
-pytest configuration or conftest.py of the folder it is started in and writes no cache there.
+It runs the same pytest session as ``pytest --impl=SPEC`` (same properties, messages, reports), but reads
+no pytest configuration or conftest.py of the folder it is started in and writes no cache there.
+Exit status: 0 passed; 1 the submission failed (a property failed or did not run in full, or the
+submission could not be loaded); 4 the grader's own usage error (a malformed SPEC, a bad option).
 
     backprop-check student.py:backprop
     backprop-check student.py:backprop --activations=sigmoid --sizes=784,16,16,10 --gradescope=results.json
-    backprop-check mypkg.nn:backprop --report=kit-report.json --junitxml=kit.xml -n 2
+    backprop-check --batch 'submissions/*/backprop.py:backprop' --gradebook grades.csv -n 2
+    backprop-check --init my_backprop.py          # write the starter file
+    backprop-check ci                             # the reusable workflow's step (BACKPROP_CHECK_* variables)
 """
 
 from __future__ import annotations
@@ -16,6 +19,10 @@ import os
 import sys
 from importlib import metadata
 from pathlib import Path
+
+from . import options
+
+USAGE_ERROR = 4
 
 
 def _version() -> str:
@@ -27,38 +34,42 @@ def _version() -> str:
         from reference._version import __version__
         return __version__
 
-PASS_THROUGH = ("activations", "sizes", "depth", "max_width", "max_batch", "gradescope", "gradescope_weights",
-                "hypothesis_dir", "call_timeout", "memory_limit", "forbid_imports", "dtype")
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with exit status 4 (the kit's usage error) instead of 2 for a bad command line."""
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="backprop-check",
         description="Check a backprop(weights, biases, activations, x, y) -> (dC_dw, dC_db) against the "
                     "reference, on hundreds of networks Hypothesis draws; explain the smallest failing one.",
-        epilog="Exit status: 0 every property ran all its examples and passed; 1 a property failed or did not run "
-               "in full; 4 a usage error (a bad SPEC or option, a module that cannot be imported). The function "
-               "runs in its own process, with a time and a memory limit.")
-    p.add_argument("spec", metavar="SPEC", help="path/to/file.py:FUNCTION or MODULE:FUNCTION")
+        epilog="Exit status: 0 every property ran all its examples and passed; 1 the submission failed (a property "
+               "failed or did not run in full, or it could not be loaded); 4 a usage error of the grader (a "
+               "malformed SPEC, a bad option). The function runs in its own process, with a time and a memory "
+               "limit. Subcommand: 'backprop-check ci' (the reusable workflow's step, see docs/grading.md).")
+    p.add_argument("spec", metavar="SPEC", nargs="?", help="path/to/file.py:FUNCTION or MODULE:FUNCTION")
     p.add_argument("--version", action="version", version=f"backprop-check (backprop-reference) {_version()}")
-    p.add_argument("--activations", metavar="LIST", help="comma-separated: those your backprop supports")
-    p.add_argument("--sizes", metavar="N0,...,NL", help="check exactly this architecture, e.g. 784,16,16,10")
-    p.add_argument("--depth", metavar="L", help="draw networks of exactly L layers")
-    p.add_argument("--max-width", metavar="N", help="draw layers at most N neurons wide")
-    p.add_argument("--max-batch", metavar="M", help="draw at most M examples")
-    p.add_argument("--report", metavar="PATH", help="write the JSON report to PATH")
-    p.add_argument("--gradescope", metavar="PATH", help="write Gradescope's results.json to PATH")
-    p.add_argument("--gradescope-weights", metavar="P=W,...", help="e.g. contract=1,gradients=8,purity=1")
+    options.add_to_argparse(p)
     p.add_argument("--junitxml", metavar="PATH", help="write JUnit XML (with the kit's explanations) to PATH")
-    p.add_argument("--hypothesis-dir", metavar="PATH", help="where Hypothesis keeps its files")
-    p.add_argument("--call-timeout", metavar="SECONDS", help="wall-clock limit of one call (default 20)")
-    p.add_argument("--memory-limit", metavar="MIB", help="memory limit of the process running it (default 4096)")
-    p.add_argument("--forbid-imports", metavar="LIST", help="modules a submission must not import, e.g. torch,jax")
-    p.add_argument("--dtype", choices=("float64", "float32"),
-                   help="the tolerance row to judge with (default: the dtype your function returns)")
-    p.add_argument("-n", "--workers", metavar="N", help="run the properties in N processes (pytest-xdist)")
+    p.add_argument("-n", "--workers", metavar="N", help="processes: the properties of one SPEC, or the submissions "
+                   "of --batch")
     p.add_argument("-q", "--quiet", action="store_true", help="less output")
+    p.add_argument("--batch", metavar="GLOB:FUNCTION", help="grade every file the glob matches, each in its own "
+                   "process, e.g. 'submissions/*/backprop.py:backprop'")
+    p.add_argument("--gradebook", metavar="CSV", help="with --batch: one row per submission (default grades.csv); "
+                   "a class summary and a bar chart beside it")
+    p.add_argument("--init", metavar="FILE", help="write the starter file (the contract, TODOs) to FILE and exit")
     return p
+
+
+def values(ns) -> dict:
+    """{option name: text} of the table's options given on the command line."""
+    return {o.name: getattr(ns, o.name) for o in options.OPTIONS if "cli" in o.where}
 
 
 def pytest_args(ns: argparse.Namespace) -> list[str]:
@@ -69,12 +80,7 @@ def pytest_args(ns: argparse.Namespace) -> list[str]:
             # -rN: no short summary (under CI=true pytest prints each failure's whole message there again);
             # the kit's own one-line-a-property verdict closes the output instead
             "-rN", "--tb=short"]
-    for name in PASS_THROUGH:
-        value = getattr(ns, name)
-        if value is not None:
-            args += [f"--{name.replace('_', '-')}", value]
-    if ns.report:
-        args += ["--conformance-report", ns.report]
+    args += options.to_pytest_args(values(ns))
     if ns.junitxml:
         args += ["--junitxml", ns.junitxml, "-o", "junit_family=xunit2"]
     if ns.workers:
@@ -85,7 +91,22 @@ def pytest_args(ns: argparse.Namespace) -> list[str]:
 
 
 def main(argv=None) -> int:
-    ns = parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["ci"]:
+        from .ci import main as ci_main
+        return ci_main(argv[1:])
+    p = parser()
+    ns = p.parse_args(argv)
+    if ns.init:
+        from .starter import write_starter
+        return write_starter(ns.init)
+    if ns.batch:
+        if ns.spec:
+            p.error("give a SPEC or --batch, not both")
+        from .batch import main as batch_main
+        return batch_main(ns)
+    if not ns.spec:
+        p.error("give the backprop to check: path/to/file.py:FUNCTION or MODULE:FUNCTION (or --batch, --init)")
     import pytest
 
     return int(pytest.main(pytest_args(ns)))

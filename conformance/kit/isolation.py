@@ -3,8 +3,9 @@
 :class:`IsolatedImpl` is what ``pytest --impl=SPEC`` and ``backprop-check SPEC`` check: it starts
 ``python -m conformance.kit.worker`` (:mod:`conformance.kit.worker`) in a new session, has it load
 the SPEC (this process never imports the student's module), and sends it one request per drawn
-example.  What comes back is unpickled with :class:`PlainUnpickler`, which knows no class at all:
-builtins and bytes only, arrays rebuilt here from (dtype, shape, bytes) with floating dtypes only.
+example.  What comes back is unpickled with :class:`conformance.kit.protocol.PlainUnpickler`, which
+knows no class at all: builtins and bytes only, arrays rebuilt here from (dtype, shape, bytes), floating
+dtypes only.
 
 Limits, enforced from here:
 
@@ -25,12 +26,10 @@ the rest holds.  Windows: no process groups or inheritable pipe descriptors here
 from __future__ import annotations
 
 import atexit
-import io
 import os
 import pickle
 import select
 import signal
-import struct
 import subprocess
 import sys
 import time
@@ -38,10 +37,11 @@ import weakref
 
 import numpy as np
 
+from . import protocol
+from .protocol import CALL_NAMES
+
 POLL_S = 0.05
-MAX_MESSAGE = 2**31  # bytes: far more than the gradients of any network the kit draws
 START_TIMEOUT_S = 60.0  # Python and numpy starting on a loaded machine (the student's import has its own limit)
-FLOAT_DTYPES = {np.dtype(t).str for t in (np.float16, np.float32, np.float64, np.longdouble)}
 
 
 def isolation_available() -> bool:
@@ -52,27 +52,6 @@ def isolation_available() -> bool:
 def memory_limit_enforced() -> bool:
     """Whether the worker's resident memory can be read here (/proc: Linux)."""
     return os.path.exists(f"/proc/{os.getpid()}/statm")
-
-
-class PlainUnpickler(pickle.Unpickler):
-    """Builtins only: a pickle naming any class or function (a student's object) is refused."""
-
-    def find_class(self, module, name):
-        raise pickle.UnpicklingError(f"the worker sent an object of {module}.{name}: only plain data may cross")
-
-
-def decode(obj):
-    """The worker's plain data with every {"__nd__": [dtype, shape, bytes]} made a float ndarray again."""
-    if isinstance(obj, dict):
-        if set(obj) == {"__nd__"}:
-            dtype, shape, data = obj["__nd__"]
-            if dtype not in FLOAT_DTYPES:
-                raise pickle.UnpicklingError(f"the worker sent an array of dtype {dtype!r}")
-            return np.frombuffer(data, dtype=np.dtype(dtype)).reshape([int(n) for n in shape]).copy()
-        return {k: decode(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [decode(v) for v in obj]
-    return obj
 
 
 class Stopped(Exception):
@@ -131,14 +110,11 @@ class _Process:
         os.close(ans_w)
         self.wfd, self.rfd = req_w, ans_r
         self.buffer = b""
-        self.send({"op": "load", "spec": spec.text, "forbid": list(forbid)})
+        self.send(protocol.load_request(spec.text, forbid))
 
     def send(self, obj):
-        data = pickle.dumps(obj, protocol=4)
-        payload = memoryview(struct.pack("<Q", len(data)) + data)
         try:
-            while payload:
-                payload = payload[os.write(self.wfd, payload):]
+            protocol.write_all(self.wfd, protocol.frame(obj))
         except OSError:
             pass  # a dead worker: the answer that never comes says why
 
@@ -148,20 +124,18 @@ class _Process:
         poller = select.poll()
         poller.register(self.rfd, select.POLLIN | select.POLLHUP | select.POLLERR)
         while True:
-            if len(self.buffer) >= 8:
-                (n,) = struct.unpack("<Q", self.buffer[:8])
-                if n > MAX_MESSAGE:
+            try:
+                data, self.buffer = protocol.split(self.buffer)
+            except ValueError as exc:
+                self.kill()
+                raise Stopped("garbled", f"{exc}: something wrote into the kit's channel", during) from None
+            if data is not None:
+                try:
+                    return protocol.read_answer(data)
+                except Exception as exc:  # noqa: BLE001
                     self.kill()
-                    raise Stopped("garbled", f"it announced an answer of {n} bytes: something wrote into the kit's "
-                                  "channel", during)
-                if len(self.buffer) >= 8 + n:
-                    data, self.buffer = self.buffer[8:8 + n], self.buffer[8 + n:]
-                    try:
-                        return decode(PlainUnpickler(io.BytesIO(data)).load())
-                    except Exception as exc:  # noqa: BLE001
-                        self.kill()
-                        raise Stopped("garbled", f"its answer could not be read ({exc}): something wrote into the "
-                                      "kit's channel", during) from None
+                    raise Stopped("garbled", f"its answer could not be read ({exc}): something wrote into the "
+                                  "kit's channel", during) from None
             left = deadline - time.monotonic()
             if left <= 0:
                 self.kill()
@@ -286,9 +260,9 @@ class IsolatedImpl:
             answer = self._loaded(proc)
         except Stopped as stop:
             detail = stop.detail or f"it did not finish within {self.call_timeout:g} s (--call-timeout)"
-            raise ImplLoadError(f"--impl={self.spec.text}: importing {self.spec.target} failed: {detail}") from None
+            raise ImplLoadError(f"{self.spec.text}: importing {self.spec.target} failed: {detail}") from None
         if not answer.get("ok"):
-            raise ImplLoadError(answer.get("error") or f"--impl={self.spec.text}: it could not be loaded")
+            raise ImplLoadError(answer.get("error") or f"{self.spec.text}: it could not be loaded")
         self.forbidden_at_import = list(answer.get("forbidden") or [])
         self._proc = proc
         return self
@@ -341,7 +315,7 @@ class IsolatedImpl:
             except Stopped as stop:
                 if stop.cause == "timeout":
                     stop.detail = (f"it gave no answer within {self.call_timeout:g} s (--call-timeout) on the "
-                                   f"{_CALL_NAMES.get(during, 'call')}: an endless loop, a sleep, a deadlock? The kit "
+                                   f"{CALL_NAMES.get(during, 'call')}: an endless loop, a sleep, a deadlock? The kit "
                                    "stopped it (SIGTERM, then SIGKILL)")
                 self._dead()
                 raise
@@ -363,11 +337,8 @@ class IsolatedImpl:
 
     def run(self, case, calls, layout="plain", seed=0) -> dict:
         """The outcomes of one example's calls (:func:`conformance.kit.worker.run_example`), or {"stopped": ...}."""
-        request = {"op": "run", "weights": list(case.weights), "biases": list(case.biases),
-                   "activations": list(case.activations), "x": case.x, "y": case.y, "layout": layout,
-                   "seed": int(seed), "calls": list(calls)}
         try:
-            return self._exchange(request)
+            return self._exchange(protocol.run_request(case, calls, layout, seed))
         except Stopped as stop:
             return {"stopped": {"cause": stop.cause, "detail": stop.detail, "during": stop.during}}
 
@@ -385,7 +356,7 @@ class IsolatedImpl:
             raise RuntimeError(self._probe_stopped)
         try:
             self._probes += 1  # another seed each time: a function that draws random numbers shows it
-            out = self._exchange({"op": "call", "args": args, "seed": self._probes})["probe"]
+            out = self._exchange(protocol.call_request(args, self._probes))["probe"]
         except Stopped as stop:
             if stop.cause in ("timeout", "memory"):
                 self._probe_stopped = stop.detail
@@ -407,8 +378,4 @@ class IsolatedImpl:
                             forbid=self.forbid).start()
 
 
-_CALL_NAMES = {"first": "first call", "again": "second call (the same inputs again)",
-               "update": "call after the inputs were updated in place", "probe": "diagnosis' probe call",
-               "import": "import of your module"}
-
-__all__ = ["IsolatedImpl", "PlainUnpickler", "Stopped", "decode", "isolation_available"]
+__all__ = ["IsolatedImpl", "Stopped", "isolation_available"]

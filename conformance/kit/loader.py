@@ -23,11 +23,22 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-ENV_VAR = "BACKPROP_IMPL"
+from .options import ENV_VAR  # noqa: F401  (where the spec may come from)
+
+CONTRACT = "backprop(weights, biases, activations, x, y) -> (dC_dw, dC_db)"
 
 
 class ImplLoadError(Exception):
-    """The spec does not name a loadable function (says what is wrong and how to write it)."""
+    """The spec does not name a loadable function (says what is wrong and how to write it).
+
+    ``usage`` is True when the SPEC itself is malformed (the grader's mistake: exit status 4), False
+    when the submission is at fault (no such file or function, an import that fails, a wrong signature:
+    the submission fails, with this message in every report).
+    """
+
+    def __init__(self, message, usage=False):
+        super().__init__(message)
+        self.usage = usage
 
 
 @dataclass(frozen=True)
@@ -60,9 +71,9 @@ def parse(text: str) -> ImplSpec:
     text = (text or "").strip()
     target, sep, function = text.rpartition(":")
     if not sep or not target or not function:
-        raise ImplLoadError(f"--impl={text!r}: {USAGE}")
+        raise ImplLoadError(f"{text!r}: {USAGE}", usage=True)
     if not function.isidentifier():
-        raise ImplLoadError(f"--impl={text!r}: {function!r} is not a Python function name; {USAGE}")
+        raise ImplLoadError(f"{text!r}: {function!r} is not a Python function name; {USAGE}", usage=True)
     if target.endswith(".py") or os.sep in target or "/" in target:
         return ImplSpec("file", str(Path(target).expanduser().resolve()), function, text)
     return ImplSpec("module", target, function, text)
@@ -91,16 +102,39 @@ def load(spec) -> callable:
             warnings.simplefilter("ignore", DeprecationWarning)  # (Python < 3.12 says DeprecationWarning)
             module = importlib.import_module(spec.target) if spec.kind == "module" else _load_file(spec.target)
     except ImplLoadError as exc:
-        raise ImplLoadError(f"--impl={spec.text}: {exc}") from None
+        raise ImplLoadError(f"{spec.text}: {exc}") from None
     except Exception as exc:  # an import error, or the user's module raising at import
-        raise ImplLoadError(f"--impl={spec.text}: importing {spec.target} raised {type(exc).__name__}: {exc}") from exc
+        raise ImplLoadError(f"{spec.text}: importing {spec.target} raised {type(exc).__name__}: {exc}") from exc
     fn = getattr(module, spec.function, None)
     if fn is None:
         public = sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_"))
-        raise ImplLoadError(f"--impl={spec.text}: {spec.target} has no {spec.function!r}; it has: {', '.join(public)}")
+        raise ImplLoadError(f"{spec.text}: {spec.target} has no {spec.function!r}; it has: "
+                            f"{', '.join(public) or 'no public function'}")
     if not callable(fn):
-        raise ImplLoadError(f"--impl={spec.text}: {spec.function} is a {type(fn).__name__}, not a function")
+        raise ImplLoadError(f"{spec.text}: {spec.function} is a {type(fn).__name__}, not a function")
+    check_signature(fn, spec.text)
     return fn
+
+
+def check_signature(fn, name="your function"):
+    """ImplLoadError unless `fn` can be called with the contract's five positional arguments.
+
+    >>> check_signature(lambda weights, biases, activations, x, y: None)
+    >>> check_signature(lambda w, b: None, "f.py:bp")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    conformance.kit.loader.ImplLoadError: f.py:bp: takes (w, b); the contract is backprop(weights, ...
+    """
+    import inspect
+
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # a builtin or an object that hides its signature: the call will tell
+        return
+    try:
+        signature.bind(*range(5))
+    except TypeError:
+        raise ImplLoadError(f"{name}: takes {str(signature).split(' ->')[0]}; the contract is {CONTRACT}") from None
 
 
 def load_fresh(spec) -> callable:

@@ -28,6 +28,8 @@ from conformance.core.strategies import cases
 from reference import ACTIVATIONS
 
 from .check import KitFailure, KitStop, check
+from .draws import Fingerprint, no_local_constants
+from .options import DEFAULT_MAX_EXAMPLES
 from .results import DESCRIPTIONS  # noqa: F401  (re-exported: property name -> what it promises)
 from .worker import LAYOUTS
 
@@ -40,13 +42,19 @@ PROPERTIES = {
 }
 """Property name -> the checks it runs (see conformance/kit/check.py)."""
 
-KIT_SETTINGS = settings(max_examples=200, derandomize=True, database=None, deadline=None, print_blob=False,
-                        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+KIT_SETTINGS = settings(max_examples=DEFAULT_MAX_EXAMPLES, derandomize=True, database=None, deadline=None,
+                        print_blob=False, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 """What a kit run uses, whatever Hypothesis profile is loaded: the same 200 examples on every run
 (derandomized), so a grade never depends on luck or on a profile loaded by the code under test."""
 
 COUNTS: Counter = Counter()
 """Examples run so far, per property name (generation, shrinking and the final replay)."""
+
+FIRST_FAILURE: dict = {}
+"""Property name -> the number of the network on which it first failed (before shrinking), this run."""
+
+FINGERPRINTS: dict = {}
+"""Property name -> :class:`conformance.kit.draws.Fingerprint` of the networks it drew, this run."""
 
 
 class Incomplete(KitFailure):
@@ -61,12 +69,14 @@ class Incomplete(KitFailure):
 
 
 def build(impl, prop: str, *, spec=None, activations=ACTIVATIONS, frameworks=True, settings=None, shape=None,
-          dtype=None):
+          dtype=None, artifacts=None):
     """A zero-argument Hypothesis test running property `prop` of `impl`.
 
     `impl` a plain callable (run in this process) or a :class:`conformance.kit.isolation.IsolatedImpl`;
     `settings` None: :data:`KIT_SETTINGS`; `shape` a :class:`conformance.kit.shape.ShapeOptions` or None
-    (the suite's limits); `dtype` the tolerance row (None: the result's dtype).
+    (the suite's limits); `dtype` the tolerance row (None: the result's dtype); `artifacts` where a
+    failing network's arrays go (``--artifacts``).  The draws depend on nothing but these
+    (:mod:`conformance.kit.draws`).
     """
     aspects = PROPERTIES[prop]
     drawn = cases(activations=tuple(activations), **(shape.strategy_kwargs() if shape is not None else {}))
@@ -80,13 +90,22 @@ def build(impl, prop: str, *, spec=None, activations=ACTIVATIONS, frameworks=Tru
     def run(case, layout):
         __tracebackhide__ = True
         COUNTS[prop] += 1
-        check(impl, case, aspects=aspects, spec=spec, frameworks=frameworks, layout=layout, dtype=dtype)
+        FINGERPRINTS[prop].add(case, layout)
+        try:
+            check(impl, case, aspects=aspects, spec=spec, frameworks=frameworks, layout=layout, dtype=dtype,
+                  artifacts=artifacts)
+        except (KitFailure, KitStop):
+            FIRST_FAILURE.setdefault(prop, FINGERPRINTS[prop].count)
+            raise
 
     def prop_test():
         __tracebackhide__ = True
         before = COUNTS[prop]
+        FINGERPRINTS[prop] = Fingerprint()
+        FIRST_FAILURE.pop(prop, None)
         try:
-            run()
+            with no_local_constants():
+                run()
         except KitStop as stop:
             raise stop.failure from None
         ran = COUNTS[prop] - before

@@ -24,6 +24,7 @@ SCHEMA_VERSION = 1
 USER_PROPERTY = "conformance_kit"
 PROPERTY_ORDER = ("contract", "gradients", "purity")
 VISIBILITY = "visible"  # Gradescope: hidden, after_due_date, after_published, visible
+MAX_OUTPUT = 20_000  # characters of one Gradescope test's output
 
 DESCRIPTIONS = {
     "contract": "returns (dC_dw, dC_db) shaped like (weights, biases), floating point, finite where the reference is",
@@ -42,10 +43,22 @@ def entry(prop: str, outcome: str, examples_run: int, failure: dict | None) -> d
     return out
 
 
+def verdict_line(e: dict) -> str:
+    """``passed (200 networks)`` or ``failed on network 12 (shrunk over 40 more): check 'values': ...``."""
+    if e["outcome"] == "passed":
+        return f"passed ({e['examples_run']} networks)"
+    failure = e.get("failure") or {}
+    at = e.get("first_failure_at")
+    where = (f" on network {at} of those drawn (then {e['examples_run'] - at} more while shrinking it)"
+             if at else "")
+    why = f": check '{failure.get('check')}': {failure.get('summary')}" if failure else ""
+    return f"{e['outcome']}{where}{why}"[:2000]
+
+
 def cause(e: dict):
     """A key shared by failures that have one cause (the function raises, or returns the wrong structure)."""
     failure = e.get("failure") or {}
-    if failure.get("check") in ("call", "structure"):
+    if failure.get("check") in ("call", "structure", "import"):
         # "it raised ValueError: expected 2 layers, got 1" and "... got 3": one cause, whatever network each
         # property shrank to; the message names the first one in full
         return failure["check"], (failure.get("summary") or "").split(":")[0]
@@ -97,7 +110,9 @@ def report(kit, exitstatus) -> dict:
         "implementation": kit.spec.text if kit.spec else None,
         "activations": list(kit.activations),
         "networks": kit.shape.describe(),
+        "max_examples": getattr(getattr(kit, "options", None), "max_examples", None),
         "tolerance_dtype": getattr(kit, "dtype", None) or "the dtype returned",
+        "draws": {p: e.get("draws") for p, e in kit.results.items()},
         "isolation": _isolation(kit),
         "versions": versions(),
         "exitstatus": exitstatus,
@@ -121,7 +136,9 @@ def _output(e: dict) -> str:
         return f"Passed on {e['examples_run']} drawn networks: {e['description']}."
     if failure is None:
         return f"{e['outcome']}: {e['description']}"
-    return failure.get("message") or f"FAILED check '{failure.get('check')}': {failure.get('summary')}"
+    text = failure.get("message") or f"FAILED check '{failure.get('check')}': {failure.get('summary')}"
+    cut = "\n... (cut: the whole record is in the report)"
+    return text if len(text) <= MAX_OUTPUT else text[:MAX_OUTPUT - len(cut)] + cut
 
 
 def gradescope(kit, exitstatus, weights: dict) -> dict:

@@ -14,7 +14,7 @@ command line bounds those as well.
 >>> shape_options("2,3", "2", None, None)
 Traceback (most recent call last):
 ...
-conformance.kit.shape.UsageProblem: --sizes=2,3 has 1 layer but --depth=2: give one of them, or make them agree
+conformance.kit.options.UsageProblem: --sizes=2,3 has 1 layer but --depth=2: give one of them, or make them agree
 """
 
 from __future__ import annotations
@@ -23,9 +23,7 @@ from dataclasses import dataclass
 
 from conformance.core.strategies import LIMITS, REACH
 
-
-class UsageProblem(ValueError):
-    """An option value that cannot be used (the message names the option and says why)."""
+from .options import UsageProblem, flag
 
 
 @dataclass(frozen=True)
@@ -67,6 +65,7 @@ class ShapeOptions:
 
 
 def _positive(option, text, largest=None):
+    """A whole number in 1..largest; `option` is the option as the user wrote it."""
     try:
         value = int(str(text).strip())
     except ValueError:
@@ -77,20 +76,24 @@ def _positive(option, text, largest=None):
     return value
 
 
-def shape_options(sizes, depth, max_width, max_batch) -> ShapeOptions:
-    """Parse the four options (strings or None) into :class:`ShapeOptions`, or raise :class:`UsageProblem`."""
-    batch = _positive("--max-batch", max_batch, 4096) if max_batch else None
+def shape_options(sizes, depth, max_width, max_batch, style="cli") -> ShapeOptions:
+    """Parse the four options (strings or None) into :class:`ShapeOptions`, or raise :class:`UsageProblem`.
+
+    `style`: how the options are named in messages (``cli``: ``--max-width``; ``api``: ``max_width``).
+    """
+    f = {name: flag(name, style) for name in ("sizes", "depth", "max_width", "max_batch")}
+    batch = _positive(f["max_batch"], max_batch, 4096) if max_batch else None
     if sizes:
         parts = [p for p in str(sizes).split(",") if p.strip()]
-        numbers = tuple(_positive("--sizes", p, 100_000) for p in parts)
+        numbers = tuple(_positive(f["sizes"], p, 100_000) for p in parts)
         if len(numbers) < 2:
-            raise UsageProblem(f"--sizes={sizes}: give n(0),n(1),...,n(L): at least two layer sizes")
-        if depth and _positive("--depth", depth) != len(numbers) - 1:
-            raise UsageProblem(f"--sizes={sizes} has {len(numbers) - 1} layer{'s' * (len(numbers) > 2)} but "
-                               f"--depth={depth}: give one of them, or make them agree")
+            raise UsageProblem(f"{f['sizes']}={sizes}: give n(0),n(1),...,n(L): at least two layer sizes")
+        if depth and _positive(f["depth"], depth) != len(numbers) - 1:
+            raise UsageProblem(f"{f['sizes']}={sizes} has {len(numbers) - 1} layer{'s' * (len(numbers) > 2)} but "
+                               f"{f['depth']}={depth}: give one of them, or make them agree")
         if max_width:
-            raise UsageProblem("--sizes fixes every width: --max-width cannot be used with it")
+            raise UsageProblem(f"{f['sizes']} fixes every width: {f['max_width']} cannot be used with it")
         return ShapeOptions(sizes=numbers, batch_given=batch)
-    return ShapeOptions(depth=_positive("--depth", depth, 64) if depth else None,
-                        width_given=_positive("--max-width", max_width, 100_000) if max_width else None,
+    return ShapeOptions(depth=_positive(f["depth"], depth, 64) if depth else None,
+                        width_given=_positive(f["max_width"], max_width, 100_000) if max_width else None,
                         batch_given=batch)

@@ -1,12 +1,13 @@
 """The process that runs the backprop under test, and the calls it makes (shared with the in-process mode).
 
 ``python -m conformance.kit.worker RFD WFD`` is started by :mod:`conformance.kit.isolation`, in its own
-session (process group), with two pipe ends: it reads requests on RFD and writes answers on WFD,
-each a length-prefixed pickle.  It imports numpy, the standard library and the kit's loader, never
+session (process group), with two pipe ends: it reads requests on RFD and writes answers on WFD, each
+a length-prefixed pickle (:mod:`conformance.kit.protocol`).  It imports numpy, the standard library and
+the kit's loader, never
 ``reference``, the oracles, the tolerances, Hypothesis or pytest: the student's module is loaded
 here and nowhere else.  Only plain data goes back: dicts, lists, strings, numbers and arrays
 written as ``{"__nd__": [dtype, shape, bytes]}`` (floating point only), so the parent can unpickle
-it with no class at all (:class:`conformance.kit.isolation.PlainUnpickler`).
+it with no class at all (:class:`conformance.kit.protocol.PlainUnpickler`).
 
 :func:`run_example` makes the calls one drawn example needs (the same code runs in-process for a
 plain callable, see :func:`conformance.kit.check.check`):
@@ -28,14 +29,14 @@ lists of floating arrays is a sentence, never an exception of the kit.
 from __future__ import annotations
 
 import os
-import pickle
 import random
-import struct
 import sys
 import traceback
 import warnings
 
 import numpy as np
+
+from . import protocol
 
 LAYOUTS = ("plain", "readonly", "strided")
 """How the kit hands the inputs over: new C-contiguous arrays, the same read-only, or strided views."""
@@ -295,10 +296,7 @@ def run_example(fn, req: dict, *, catch=Exception, notify=None, after_call=None)
 def encode(obj):
     """Plain data for the parent: float arrays as {"__nd__": [dtype, shape, bytes]}; nothing else but builtins."""
     if isinstance(obj, np.ndarray):
-        if obj.dtype.kind != "f":
-            raise TypeError(f"only floating arrays cross to the kit, not {obj.dtype}")
-        arr = np.ascontiguousarray(obj)
-        return {"__nd__": [str(arr.dtype.str), [int(n) for n in arr.shape], bytes(arr.tobytes())]}
+        return protocol.encode_array(obj)
     if isinstance(obj, dict):
         return {text(k, 200): encode(v) for k, v in obj.items() if k != "raw"}
     if isinstance(obj, (list, tuple)):
@@ -318,27 +316,7 @@ def _encoded(outcomes):
 
 
 def send(fd: int, obj) -> None:
-    data = pickle.dumps(obj, protocol=4)
-    payload = struct.pack("<Q", len(data)) + data
-    view = memoryview(payload)
-    while view:
-        view = view[os.write(fd, view):]
-
-
-def _read_exact(fd: int, n: int) -> bytes:
-    chunks, got = [], 0
-    while got < n:
-        chunk = os.read(fd, min(n - got, 1 << 20))
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        got += len(chunk)
-    return b"".join(chunks)
-
-
-def receive(fd: int):
-    (n,) = struct.unpack("<Q", _read_exact(fd, 8))
-    return pickle.loads(_read_exact(fd, n))  # from the parent: trusted
+    protocol.write_all(fd, protocol.frame(obj))
 
 
 class ImportRecorder:
@@ -365,7 +343,7 @@ def main(argv=None) -> None:
     try:
         while True:
             try:
-                req = receive(rfd)
+                req = protocol.read_request(rfd)
             except (EOFError, OSError):
                 break
             op = req.get("op")
@@ -384,7 +362,7 @@ def main(argv=None) -> None:
                 except ImplLoadError as exc:
                     answer = {"ok": False, "error": text(exc)}
                 except BaseException as exc:  # noqa: BLE001  (SystemExit, KeyboardInterrupt at import)
-                    answer = {"ok": False, "error": f"--impl={text(req['spec'])}: importing it raised "
+                    answer = {"ok": False, "error": f"{text(req['spec'])}: importing it raised "
                                                     f"{type_name(exc)}: {text(exc, 2000)}"}
                 send(wfd, answer)
             elif op == "run":
