@@ -22,7 +22,9 @@ from __future__ import annotations
 import numpy as np
 
 import reference
-from conformance.core.naming import case_in_video_notation  # noqa: F401  (the kit's messages)
+from conformance.core.naming import case_in_video_notation  # noqa: F401  (the kit's messages spell with these)
+from conformance.core.naming import entry_name as _index_text  # noqa: F401
+from conformance.core.naming import literal as _literal  # noqa: F401
 
 from . import message
 from .checks import ASPECTS, CHECKS, Finding, Run  # noqa: F401  (the kit's checks, re-exported)
@@ -92,7 +94,7 @@ def _diagnosis(run: Run, found: Finding):
     if text is not None and stopped:
         text += (f"\n(The diagnosis runs your function on a few generic networks; on one of them {stopped}, so "
                  "it judged from the failing example alone.)")
-    elif text is not None and found.check == "values" and _fresh_copy_passes(run):
+    elif text is not None and found.check in ("structure", "finite", "values") and _fresh_copy_passes(run):
         text = ("A fresh copy of your module, imported anew, answers this example correctly: your function "
                 "went wrong only after the calls before it, so it keeps state between calls (a cache, a "
                 "module-level buffer, a global), and the reproduction below may pass on its own.")

@@ -224,7 +224,7 @@ def test_an_unsupported_activation_points_at_the_option():
             raise ValueError("only relu supported")
         return reference.backprop(weights, biases, activations, x, y)
     message = str(_check_fails(relu_only, "call"))
-    assert "uses sigmoid, tanh), draw only those: pytest --impl=... --activations=LIST" in message
+    assert "uses sigmoid, tanh), draw only those: --activations=LIST" in message
 
 
 # ------------------------------------------------------------ loading and options

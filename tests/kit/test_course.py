@@ -130,10 +130,14 @@ def test_a_function_that_raises_is_explained_once(tmp_path):
 
 
 def test_usage_errors_exit_4_and_say_what_is_wrong(tmp_path):
+    """4 is the grader's own mistake (an option, a malformed SPEC); a function the file lacks is the submission's."""
     proc = kit_command(f"{STUDENT}:backprop", "--sizes=3", cwd=tmp_path)
     assert proc.returncode == 4 and "--sizes=3: give n(0),n(1),...,n(L)" in proc.stderr
-    proc = kit_command(f"{STUDENT}:nothing", cwd=tmp_path)
-    assert proc.returncode == 4 and "has no 'nothing'" in proc.stderr
+    proc = kit_command("no-colon-here", cwd=tmp_path)
+    assert proc.returncode == 4 and "expected MODULE:FUNCTION" in proc.stderr
+    proc = kit_command(f"{STUDENT}:nothing", "--report=r.json", cwd=tmp_path)
+    assert proc.returncode == 1 and "has no 'nothing'" in proc.stdout
+    assert json.loads((tmp_path / "r.json").read_text())["passed"] is False
 
 
 # ------------------------------------------------------------ one version; the plugin registered once

@@ -30,7 +30,8 @@ from hypothesis import settings
 import reference
 from conformance.core.strategies import Case
 from conformance.kit.check import KitFailure, KitStop, check
-from conformance.kit.isolation import IsolatedImpl, PlainUnpickler, isolation_available
+from conformance.kit.isolation import IsolatedImpl, isolation_available
+from conformance.kit.protocol import PlainUnpickler
 from conformance.kit.loader import ImplLoadError
 from conformance.kit.properties import PROPERTIES, build
 
