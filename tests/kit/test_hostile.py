@@ -31,9 +31,9 @@ import reference
 from conformance.core.strategies import Case
 from conformance.kit.check import KitFailure, KitStop, check
 from conformance.kit.isolation import IsolatedImpl, isolation_available
-from conformance.kit.protocol import PlainUnpickler
 from conformance.kit.loader import ImplLoadError
 from conformance.kit.properties import PROPERTIES, build
+from conformance.kit.protocol import PlainUnpickler
 
 pytestmark = pytest.mark.skipif(not isolation_available(), reason="the kit isolates on POSIX only")
 
