@@ -422,7 +422,9 @@ def jax_inside(weights, biases, activations, x, y):
     import jax
     import jax.numpy as jnp
 
-    enable_x64 = jax.enable_x64 if hasattr(jax, "enable_x64") else __import__("jax.experimental").experimental.enable_x64
+    from jax import experimental
+
+    enable_x64 = jax.enable_x64 if hasattr(jax, "enable_x64") else experimental.enable_x64  # jax < 0.8
 
     act = {"sigmoid": jax.nn.sigmoid, "tanh": jnp.tanh, "relu": jax.nn.relu, "identity": lambda v: v}
     with enable_x64(True):
