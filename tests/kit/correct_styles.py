@@ -421,7 +421,6 @@ def jax_inside(weights, biases, activations, x, y):
     """jax.grad in float64 (x64 on for the call only); numpy arrays in and out."""
     import jax
     import jax.numpy as jnp
-
     from jax import experimental
 
     enable_x64 = jax.enable_x64 if hasattr(jax, "enable_x64") else experimental.enable_x64  # jax < 0.8
