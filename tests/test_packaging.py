@@ -130,3 +130,52 @@ def test_the_sdist_runs_its_own_tests(dist, tmp_path):
     assert proc.returncode == 0, proc.stderr[-4000:]
     proc = run([venv / "bin" / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=unpacked, timeout=1800)
     assert proc.returncode == 0, proc.stdout[-6000:]
+
+
+# ------------------------------------------------------------ one verdict for one submission, wherever it runs
+
+SUBMISSIONS = {"correct": f"{STUDENT}:backprop", "half_cost": f"{STUDENT}:half_cost",
+               "near_tolerance": f"{ROOT / 'tests' / 'kit' / 'students' / 'tanh_sigmoid.py'}:backprop"}
+
+
+def _verdicts(command, folder, extra=()):
+    """{submission: (passed, per property (outcome, failed check, draws fingerprint))} from backprop-check runs."""
+    found = {}
+    for name, spec in SUBMISSIONS.items():
+        report = folder / f"{name}.json"
+        proc = run([*command, spec, "--dtype=float64", f"--report={report}", *extra], cwd=folder)
+        assert proc.returncode in (0, 1), proc.stdout[-3000:] + proc.stderr[-3000:]
+        data = __import__("json").loads(report.read_text())
+        found[name] = (data["passed"], [(p["outcome"], (p["failure"] or {}).get("check"), p["draws"])
+                                        for p in data["properties"]])
+    return found
+
+
+def _venv(path, *installs):
+    assert run([sys.executable, "-m", "venv", path], cwd=path.parent).returncode == 0
+    for what in installs:
+        proc = run([path / "bin" / "python", "-m", "pip", "install", "--quiet", *what], cwd=path.parent)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    return [path / "bin" / "python", "-m", "conformance.kit"]
+
+
+def test_one_verdict_in_four_environments(dist, tmp_path):
+    """Editable checkout (torch, jax, autograd installed), wheel with [kit] alone, wheel with [kit] and torch, wheel
+    with [all] and autograd: the same networks drawn (fingerprints) and the same verdicts, from different folders,
+    with and without -n 2."""
+    wheel, _ = dist
+    places = {name: tmp_path / name for name in ("editable", "kit", "kit_torch", "all_autograd")}
+    for folder in places.values():
+        folder.mkdir()
+    commands = {
+        "editable": ([sys.executable, "-m", "conformance.kit"], ()),
+        "kit": (_venv(tmp_path / "v1", [f"{wheel}[kit]"]), ("-n", "2")),
+        "kit_torch": (_venv(tmp_path / "v2", ["torch==2.13.0"], [f"{wheel}[kit]"]), ()),
+        "all_autograd": (_venv(tmp_path / "v3", ["torch==2.13.0"], [f"{wheel}[all]", "autograd"]), ()),
+    }
+    seen = {name: _verdicts(cmd, places[name], extra) for name, (cmd, extra) in commands.items()}
+    first = seen["editable"]
+    assert first["correct"][0] and first["near_tolerance"][0] and not first["half_cost"][0]
+    assert [p[1] for p in first["half_cost"][1]] == [None, "values", None]
+    for name, verdicts in seen.items():
+        assert verdicts == first, (name, verdicts, first)
