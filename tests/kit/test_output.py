@@ -31,7 +31,8 @@ def _mnist_case():
     rng = np.random.default_rng(0)
     sizes = (784, 16, 16, 10)
     return Case([rng.normal(0, 0.1, (n, k)) for k, n in zip(sizes, sizes[1:])],
-                [rng.normal(0, 1, n) for n in sizes[1:]], ["sigmoid"] * 3, rng.uniform(0, 1, (8, 784)), rng.uniform(0, 1, (8, 10)))
+                [rng.normal(0, 1, n) for n in sizes[1:]], ["sigmoid"] * 3, rng.uniform(0, 1, (8, 784)),
+                rng.uniform(0, 1, (8, 10)))
 
 
 def _longest(text):
