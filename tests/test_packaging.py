@@ -179,3 +179,67 @@ def test_one_verdict_in_four_environments(dist, tmp_path):
     assert [p[1] for p in first["half_cost"][1]] == [None, "values", None]
     for name, verdicts in seen.items():
         assert verdicts == first, (name, verdicts, first)
+
+
+# ------------------------------------------------------------ the reusable workflow, run as a runner would
+
+STUDENT_WITH_REQUIREMENT = '''"""A correct backprop that needs a package of the course's requirements.txt (PyYAML)."""
+import yaml
+
+from backprop_impl import backprop as _backprop
+
+SCALE = yaml.safe_load("scale: 1.0")["scale"]
+
+
+def backprop(weights, biases, activations, x, y):
+    dw, db = _backprop(weights, biases, activations, x, y)
+    return [SCALE * g for g in dw], [SCALE * g for g in db]
+
+
+def half_cost(weights, biases, activations, x, y):
+    dw, db = _backprop(weights, biases, activations, x, y)
+    return [g / 2 for g in dw], [g / 2 for g in db]
+'''
+
+
+def test_the_reusable_workflow_runs_in_a_simulated_runner(dist, tmp_path):
+    """GITHUB_WORKSPACE holds a caller's repository (a student file that imports yaml, requirements.txt naming it),
+    RUNNER_TEMP an empty folder, `python` the interpreter setup-python would give: the install step builds one
+    venv with the kit (the built wheel, as `kit-install`) and the requirements; the run step passes on the correct
+    function and fails the job on the wrong one, every output written."""
+    import json
+    import xml.etree.ElementTree as ET
+
+    from tests.kit.test_workflow import run_steps
+
+    wheel, _ = dist
+    workspace, python_dir = tmp_path / "caller", tmp_path / "setup-python"
+    (workspace / "student").mkdir(parents=True)
+    python_dir.mkdir()
+    (python_dir / "python").symlink_to(sys.executable)
+    shutil.copy(STUDENT, workspace / "student" / "backprop_impl.py")
+    (workspace / "student" / "backprop.py").write_text(STUDENT_WITH_REQUIREMENT)
+    (workspace / "requirements.txt").write_text("pyyaml>=6\n")
+    rules = {"kit-install": f"{wheel}[kit]", "requirements": "requirements.txt", "activations": "sigmoid,identity",
+             "forbid-imports": "torch,jax", "max-examples": "60", "gradescope-weights": "gradients=8",
+             "call-timeout": "30", "max-batch": "4"}
+
+    runner = tmp_path / "runner-good"
+    runner.mkdir()
+    steps = run_steps({**rules, "spec": "student/backprop.py:backprop"}, workspace, runner, python_dir)
+    assert [p.returncode for p in steps] == [0, 0], "\n".join(p.stdout[-3000:] + p.stderr[-3000:] for p in steps)
+    out = runner / "conformance-kit"
+    report = json.loads((out / "report.json").read_text())
+    assert report["passed"] and report["max_examples"] == 60 and report["isolation"]["forbidden_imports"] == [
+        "torch", "jax"]
+    assert json.loads((out / "results.json").read_text())["score"] == 10.0
+    assert ET.parse(out / "junit.xml").getroot().find("testsuite").get("failures") == "0"
+    assert "passed" in (runner / "step_summary").read_text()
+
+    runner = tmp_path / "runner-bad"
+    runner.mkdir()
+    steps = run_steps({**rules, "spec": "student/backprop.py:half_cost"}, workspace, runner, python_dir)
+    assert [p.returncode for p in steps] == [0, 1], steps[-1].stdout[-3000:]
+    out = runner / "conformance-kit"
+    assert json.loads((out / "results.json").read_text())["score"] == 2.0  # contract and purity: 1 each
+    assert "1/2 cost convention" in steps[-1].stdout and "FAILED" in (runner / "step_summary").read_text()
