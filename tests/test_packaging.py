@@ -243,3 +243,40 @@ def test_the_reusable_workflow_runs_in_a_simulated_runner(dist, tmp_path):
     out = runner / "conformance-kit"
     assert json.loads((out / "results.json").read_text())["score"] == 2.0  # contract and purity: 1 each
     assert "1/2 cost convention" in steps[-1].stdout and "FAILED" in (runner / "step_summary").read_text()
+
+
+# ------------------------------------------------------------ the Gradescope autograder, in a simulated /autograder
+
+def test_the_gradescope_autograder_in_a_simulated_layout(dist, tmp_path):
+    """examples/gradescope/ (setup.sh, run_autograder, kit.env) in an /autograder layout under tmp_path: setup builds
+    the kit's venv from the wheel; a correct, a wrong and a broken submission each get results.json (10, 2 and 0
+    points, the broken one with the kit's reason); a misconfigured autograder says so in results.json."""
+    import json
+
+    wheel, _ = dist
+    root = tmp_path / "autograder"
+    shutil.copytree(ROOT / "examples" / "gradescope", root / "source")
+    env = {"AUTOGRADER": str(root), "KIT_REQUIREMENT": f"{wheel}[kit]", "BACKPROP_CHECK_MAX_EXAMPLES": "40"}
+    setup = run(["bash", root / "source" / "setup.sh"], cwd=root, env=env)
+    assert setup.returncode == 0, setup.stdout[-3000:] + setup.stderr[-3000:]
+
+    def grade(source, extra_env=()):
+        shutil.rmtree(root / "submission", ignore_errors=True)
+        shutil.rmtree(root / "results", ignore_errors=True)
+        (root / "submission").mkdir()
+        (root / "submission" / "backprop.py").write_text(source)
+        proc = run(["bash", root / "source" / "run_autograder"], cwd=root, env={**env, **dict(extra_env)})
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        return json.loads((root / "results" / "results.json").read_text()), proc.stdout
+
+    correct = STUDENT.read_text()
+    result, _ = grade(correct)
+    assert result["score"] == 10.0 and [t["status"] for t in result["tests"]] == ["passed"] * 3
+    result, out = grade(correct.replace("def half_cost", "def _unused").replace("def backprop(", "def _right(")
+                        + "\n\ndef backprop(*a):\n    dw, db = _right(*a)\n    return [g / 2 for g in dw], db\n")
+    assert result["score"] == 2.0 and "FAILED check 'values'" in result["tests"][1]["output"]
+    result, _ = grade("def backprop(weights, biases, activations, x, y)\n    return None\n")  # a syntax error
+    assert result["score"] == 0.0 and all(t["score"] == 0 for t in result["tests"])
+    assert "could not be loaded" in result["tests"][0]["output"] and "SyntaxError" in result["tests"][0]["output"]
+    result, _ = grade(correct, {"BACKPROP_CHECK_SIZES": "3"})  # the course's own mistake, not the student's
+    assert result["score"] == 0.0 and "misconfigured" in result["output"] and "--sizes=3" in result["output"]
