@@ -1,6 +1,6 @@
 """The kit as courses and CI meet it: fixed architectures, the command, Gradescope, reports under xdist.
 
-The command-line runs are real subprocesses of ``backprop-check`` (``python -m conformance.kit.cli``),
+The command-line runs are real subprocesses of ``backprop-check`` (``python -m conformance.kit``),
 started in an empty folder, on the student files of tests/kit/students/.
 """
 
@@ -33,7 +33,7 @@ GRADESCOPE_VISIBILITY = {"hidden", "after_due_date", "after_published", "visible
 def kit_command(*args, cwd):
     env = {k: v for k, v in os.environ.items() if k not in ("BACKPROP_IMPL", "PYTEST_ADDOPTS")}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
-    return subprocess.run([sys.executable, "-m", "conformance.kit.cli", *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "conformance.kit", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)
 
 
