@@ -80,3 +80,16 @@ def test_python_dash_m_and_max_examples(tmp_path):
     assert "passed (12 networks)" in proc.stdout
     proc = kit_command(f"{STUDENT}:half_cost", "--max-examples=30", "--activations=identity", cwd=tmp_path)
     assert proc.returncode == 1 and "gradients  failed on network " in proc.stdout
+
+
+def test_importing_the_plugin_imports_no_numpy_hypothesis_or_reference():
+    """pytest imports the kit's plugin in every project where the wheel is installed: it must cost nothing."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", "import conformance.kit.plugin"],
+                          capture_output=True, text=True, cwd=ROOT)
+    loaded = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+    assert "conformance.kit.plugin" in loaded
+    assert not {m for m in loaded if m.split(".")[0] in ("numpy", "hypothesis", "reference")}, sorted(loaded)
+    assert not {m for m in loaded if m.startswith("conformance.suite")}
