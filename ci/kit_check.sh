@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Install a pinned backprop-reference kit outside the current folder and run it on a backprop there.
-# The reusable workflow (.github/workflows/conformance-kit.yml) is this script with its inputs wired in;
-# tests/test_packaging.py runs it locally against a freshly built wheel.
+# Install a pinned backprop-reference kit outside the current folder and run it on a backprop there: the local
+# counterpart of the reusable workflow (.github/workflows/conformance-kit.yml), which needs no script of this
+# repository (the installed kit runs its step: `backprop-check ci`). tests/test_packaging.py runs this script
+# against a freshly built wheel.
 #
 #   ci/kit_check.sh --install 'backprop-reference[kit]==0.2.0' --spec student.py:backprop \
 #       [--activations LIST] [--sizes N0,...,NL] [--dtype float64|float32] [--report PATH] [--gradescope PATH] \
@@ -12,7 +13,7 @@
 # --venv      where the kit's virtual environment goes (default: outside the workspace, under $RUNNER_TEMP or
 #             a temporary folder), so that the caller's repository and its own tests are left untouched;
 #             an existing one that already has backprop-check is reused as it is
-# Exit status: backprop-check's (0 passed, 1 a property failed, 4 usage error); 3 when installing failed.
+# Exit status: backprop-check's (0 passed, 1 the submission failed, 4 usage error); 3 when installing failed.
 set -euo pipefail
 
 install="" spec="" activations="" sizes="" dtype="" report="" gradescope="" torch="none" python="python3" venv=""
