@@ -82,18 +82,20 @@ def shape_options(sizes, depth, max_width, max_batch, style="cli") -> ShapeOptio
     `style`: how the options are named in messages (``cli``: ``--max-width``; ``api``: ``max_width``).
     """
     f = {name: flag(name, style) for name in ("sizes", "depth", "max_width", "max_batch")}
-    batch = _positive(f["max_batch"], max_batch, 4096) if max_batch else None
-    if sizes:
+    sizes, depth, max_width, max_batch = (None if v is None or v == "" else v for v in (sizes, depth, max_width,
+                                                                                        max_batch))
+    batch = _positive(f["max_batch"], max_batch, 4096) if max_batch is not None else None
+    if sizes is not None:
         parts = [p for p in str(sizes).split(",") if p.strip()]
         numbers = tuple(_positive(f["sizes"], p, 100_000) for p in parts)
         if len(numbers) < 2:
             raise UsageProblem(f"{f['sizes']}={sizes}: give n(0),n(1),...,n(L): at least two layer sizes")
-        if depth and _positive(f["depth"], depth) != len(numbers) - 1:
+        if depth is not None and _positive(f["depth"], depth) != len(numbers) - 1:
             raise UsageProblem(f"{f['sizes']}={sizes} has {len(numbers) - 1} layer{'s' * (len(numbers) > 2)} but "
                                f"{f['depth']}={depth}: give one of them, or make them agree")
-        if max_width:
+        if max_width is not None:
             raise UsageProblem(f"{f['sizes']} fixes every width: {f['max_width']} cannot be used with it")
         return ShapeOptions(sizes=numbers, batch_given=batch)
-    return ShapeOptions(depth=_positive(f["depth"], depth, 64) if depth else None,
-                        width_given=_positive(f["max_width"], max_width, 100_000) if max_width else None,
+    return ShapeOptions(depth=_positive(f["depth"], depth, 64) if depth is not None else None,
+                        width_given=_positive(f["max_width"], max_width, 100_000) if max_width is not None else None,
                         batch_given=batch)

@@ -93,3 +93,26 @@ def test_importing_the_plugin_imports_no_numpy_hypothesis_or_reference():
     assert "conformance.kit.plugin" in loaded
     assert not {m for m in loaded if m.split(".")[0] in ("numpy", "hypothesis", "reference")}, sorted(loaded)
     assert not {m for m in loaded if m.startswith("conformance.suite")}
+
+
+def test_one_option_table_builds_the_command_the_plugin_and_the_api(pytestconfig):
+    import inspect
+
+    from conformance.kit import api, options
+    from conformance.kit.cli import parser
+
+    cli_flags = {a for action in parser()._actions for a in action.option_strings}
+    for o in options.OPTIONS:
+        assert ("cli" in o.where) == (o.flag in cli_flags), o.name
+        dest = "conformance_report" if o.name == "report" else o.name
+        assert ("pytest" in o.where) == (pytestconfig.getoption(dest, default="absent") != "absent"), o.name
+        assert ("api" in o.where) == (o.name in inspect.signature(api.check).parameters), o.name
+    assert pytestconfig.getoption("impl", default="absent") != "absent"  # --impl keeps its dest
+
+
+def test_an_api_option_is_named_as_the_caller_wrote_it():
+    from conformance.kit.api import check
+    from conformance.kit.options import UsageProblem
+
+    with pytest.raises(UsageProblem, match="^max_width=0: expected at least 1"):
+        check(lambda *a: None, max_width=0)
