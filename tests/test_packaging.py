@@ -68,6 +68,7 @@ def test_the_wheel_ships_the_kit_and_no_tests_package(dist):
     tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
     assert tops == {"reference", "adapters", "teaching", "conformance"}
     assert "conformance/kit/plugin.py" in names and "conformance/kit/test_kit.py" in names
+    assert "conformance/kit/starter_backprop.py" in names  # backprop-check --init writes it
     assert "[pytest11]\nconformance.kit.plugin = conformance.kit.plugin" in entry_points
     assert "backprop-check = conformance.kit.cli:main" in entry_points
     assert "Framework :: Pytest" in meta and "License-Expression: MIT" in meta
