@@ -1,9 +1,11 @@
 """``backprop-check --batch 'submissions/*/backprop.py:backprop' --gradebook grades.csv -n 2``: a whole class.
 
-Every file the glob matches is graded by its own ``backprop-check`` process (each submission isolated from
-the others and from this process, with the same options: the course rules, ``--dtype``, the weights), ``-n``
-of them at a time.  The gradebook has one row per submission: the score, each property's outcome, the check
-that failed and the diagnosis' name (the catalogued mistake it names, when it names one).  Beside it, the
+Every file the glob matches is graded by its own ``backprop-check`` process (each submission isolated
+from the others and from this process, with the same options: the course rules, ``--dtype``, the
+weights), ``-n`` of them at a time, with ``--oracles=no --shrink=no`` unless given
+(:data:`BATCH_DEFAULTS`: the same verdicts; the diagnosis judges from the first failing network).
+
+The gradebook has one row per submission: the score, each property's outcome, the check that failed and the diagnosis' name (the catalogued mistake it names, when it names one).  Beside it, the
 class summary: how many submissions share each diagnosed mistake, as text (``grades-summary.txt``) and, with
 matplotlib installed, a bar chart (``grades-summary.png``).
 
@@ -115,11 +117,16 @@ def write_summary(counts: Counter, gradebook) -> list:
     return [*written, png]
 
 
+BATCH_DEFAULTS = {"oracles": "no", "shrink": "no"}
+"""What a gradebook does not need: the oracles' opinions and the smallest failing network (same verdicts)."""
+
+
 def forwarded(ns) -> list:
-    """The options each submission's run gets: the table's, but not the per-run outputs."""
+    """The options each submission's run gets: the table's (with :data:`BATCH_DEFAULTS`), not the per-run outputs."""
     per_run = ("report", "gradescope", "artifacts")
-    return [f"{o.flag}={getattr(ns, o.name)}" for o in options.OPTIONS
-            if "cli" in o.where and o.name not in per_run and getattr(ns, o.name) not in (None, "")]
+    given = {o.name: getattr(ns, o.name) for o in options.OPTIONS if "cli" in o.where and o.name not in per_run}
+    given = {**BATCH_DEFAULTS, **{k: v for k, v in given.items() if v not in (None, "")}}
+    return [f"{options.BY_NAME[name].flag}={value}" for name, value in given.items()]
 
 
 def main(ns) -> int:

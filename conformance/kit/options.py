@@ -60,6 +60,12 @@ OPTIONS = (
            "returns (default: the returned dtype's; a grader should fix it: float64)", choices=DTYPES),
     Option("max_examples", "N", f"networks drawn per property (default {DEFAULT_MAX_EXAMPLES}; fewer is a quick "
            "look, not a grade)"),
+    Option("oracles", "yes|no", "ask the installed frameworks (torch, jax, autograd) where an answer differs, for "
+           "the message; they never change the verdict (default yes; --batch: no)", where=("cli", "pytest"),
+           choices=("yes", "no")),
+    Option("shrink", "yes|no", "shrink a failing network to the smallest that fails (default yes; --batch: no, "
+           "the same verdicts, the diagnosis on the first failing network)", where=("cli", "pytest"),
+           choices=("yes", "no")),
     Option("call_timeout", "SECONDS", f"wall-clock limit of one call of the function (default "
            f"{DEFAULT_CALL_TIMEOUT:g})", where=("cli", "pytest")),
     Option("memory_limit", "MIB", f"resident memory limit of the process running it in MiB (default "
@@ -95,6 +101,8 @@ class KitOptions:
     shape: object = None  # conformance.kit.shape.ShapeOptions
     dtype: str | None = None
     max_examples: int = DEFAULT_MAX_EXAMPLES
+    oracles: bool = True
+    shrink: bool = True
     call_timeout: float = DEFAULT_CALL_TIMEOUT
     memory_limit: float = DEFAULT_MEMORY_MIB
     forbid: tuple = ()
@@ -115,6 +123,14 @@ def _number(text, name, style, *, default, allow_zero=False, whole=False):
     if not (value > 0 or (allow_zero and value == 0)):
         raise UsageProblem(f"{flag(name, style)}={text}: expected a number > 0")
     return value
+
+
+def _yes(text, name, style) -> bool:
+    if text in (None, "", "yes", True):
+        return True
+    if text in ("no", False):
+        return False
+    raise UsageProblem(f"{flag(name, style)}={text}: expected yes or no")
 
 
 def _names(text):
@@ -169,6 +185,7 @@ def validate(given: dict, style: str = "cli") -> KitOptions:
         shape=shape_options(sizes, g["depth"], g["max_width"], g["max_batch"], style=style),
         dtype=dtype,
         max_examples=_number(g["max_examples"], "max_examples", style, default=DEFAULT_MAX_EXAMPLES, whole=True),
+        oracles=_yes(g["oracles"], "oracles", style), shrink=_yes(g["shrink"], "shrink", style),
         call_timeout=_number(g["call_timeout"], "call_timeout", style, default=DEFAULT_CALL_TIMEOUT),
         memory_limit=_number(g["memory_limit"], "memory_limit", style, default=DEFAULT_MEMORY_MIB, allow_zero=True),
         forbid=module_names(g["forbid_imports"], style),

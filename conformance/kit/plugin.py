@@ -34,7 +34,6 @@ class KitState:
         self.options = None      # conformance.kit.options.KitOptions
         self.broken = None       # why the submission could not be loaded (each property fails with it)
         self.isolated = False
-        self.frameworks = True
         self.incomplete = []     # why a run that pytest calls passed is not a pass
         self.results = {}        # property -> entry, in the process that reports (controller under xdist)
         self.explained = {}      # cause -> the property whose failure explained it first

@@ -119,10 +119,14 @@ def run_property(prop, kit) -> None:
 
     if kit.broken:
         raise broken_failure(prop, kit)
+    from hypothesis import Phase
+
     opts = kit.options
     chosen = KIT_SETTINGS if opts.max_examples == KIT_SETTINGS.max_examples else settings(
         KIT_SETTINGS, max_examples=opts.max_examples)
-    build(kit.impl, prop, spec=kit.spec, activations=opts.activations, frameworks=kit.frameworks, shape=opts.shape,
+    if not opts.shrink:
+        chosen = settings(chosen, phases=[p for p in chosen.phases if p != Phase.shrink])
+    build(kit.impl, prop, spec=kit.spec, activations=opts.activations, frameworks=opts.oracles, shape=opts.shape,
           dtype=opts.dtype, settings=chosen, artifacts=opts.artifacts)()
 
 

@@ -1,0 +1,71 @@
+"""Batch grading (conformance/kit/batch.py): a made-up class graded in one command, one gradebook row each and the
+class summary; the speed is a benchmark (benchmarks/batch_speed.py), not a test."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+from argparse import Namespace
+
+import pytest
+
+from conformance.kit import batch
+from conformance.kit.cli import parser
+
+from .test_course import STUDENT, kit_command
+
+CLASS = {
+    "alice": STUDENT.read_text(),
+    "bob": "from conformance.core.mistakes import half_cost_convention as backprop\n",
+    "carol": "def backprop(weights, biases, activations, x, y)\n    return None\n",  # a syntax error
+    "dave": "from conformance.core.mistakes import sign_of_a_minus_y as backprop\n",
+    "erin": "from conformance.core.mistakes import half_cost_convention as backprop\n",
+}
+
+
+@pytest.mark.extended  # a class of five, each in its own backprop-check process
+def test_a_class_is_graded_into_a_gradebook_and_a_summary(tmp_path):
+    for name, source in CLASS.items():
+        (tmp_path / "submissions" / name).mkdir(parents=True)
+        (tmp_path / "submissions" / name / "backprop.py").write_text(source)
+    proc = kit_command("--batch", "submissions/*/backprop.py:backprop", "--gradebook=out/grades.csv", "-n", "2",
+                       "--activations=sigmoid,identity", "--dtype=float64", "--max-examples=60",
+                       "--gradescope-weights=contract=1,gradients=8,purity=1", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    with open(tmp_path / "out" / "grades.csv") as fh:
+        rows = {r["submission"].split("/")[-2]: r for r in csv.DictReader(fh)}
+    assert set(rows) == set(CLASS)
+    assert (rows["alice"]["score"], rows["alice"]["passed"]) == ("10", "True")
+    assert (rows["bob"]["score"], rows["bob"]["gradients"], rows["bob"]["diagnosis"]) == ("2", "failed",
+                                                                                        "half_cost_convention")
+    assert (rows["carol"]["score"], rows["carol"]["diagnosis"]) == ("0", "cannot be imported")
+    assert rows["dave"]["diagnosis"] == "sign_of_a_minus_y" and rows["dave"]["max_score"] == "10"
+    summary = (tmp_path / "out" / "grades-summary.txt").read_text().splitlines()
+    assert summary[0].split() == ["half_cost_convention", "2"] and len(summary) == 4
+    if importlib.util.find_spec("matplotlib"):
+        assert (tmp_path / "out" / "grades-summary.png").stat().st_size > 1000
+    assert "graded 5 submissions: 1 passed" in proc.stdout
+
+
+def test_batch_usage_errors(tmp_path, capsys):
+    def ns(**given):
+        base = vars(parser().parse_args([]))
+        return Namespace(**{**base, **given})
+    assert batch.main(ns(batch="no_colon_here")) == 4
+    assert batch.main(ns(batch=f"{tmp_path}/*/nothing.py:backprop")) == 4
+    assert "no file matches" in capsys.readouterr().err
+
+
+def test_batch_runs_skip_what_a_gradebook_does_not_use():
+    args = batch.forwarded(parser().parse_args(["--batch", "x/*.py:f", "--dtype=float64", "--oracles=yes"]))
+    assert "--dtype=float64" in args and "--oracles=yes" in args and "--shrink=no" in args
+    assert not any(a.startswith(("--gradescope=", "--conformance-report=", "--artifacts=")) for a in args)
+
+
+def test_the_diagnosis_name_of_a_report():
+    report = {"passed": False, "properties": [
+        {"property": "gradients", "outcome": "failed",
+         "failure": {"check": "values", "diagnosis": "It also equals the catalogued mistake 'sum_over_examples'"}}]}
+    assert batch.diagnosis_name(report) == "sum_over_examples"
+    report["properties"][0]["failure"]["diagnosis"] = "Where: dC/dw differs in layer 2."
+    assert batch.diagnosis_name(report) == "other gradient mistake"
