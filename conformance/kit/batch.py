@@ -5,9 +5,10 @@ from the others and from this process, with the same options: the course rules, 
 weights), ``-n`` of them at a time, with ``--oracles=no --shrink=no`` unless given
 (:data:`BATCH_DEFAULTS`: the same verdicts; the diagnosis judges from the first failing network).
 
-The gradebook has one row per submission: the score, each property's outcome, the check that failed and the diagnosis' name (the catalogued mistake it names, when it names one).  Beside it, the
-class summary: how many submissions share each diagnosed mistake, as text (``grades-summary.txt``) and, with
-matplotlib installed, a bar chart (``grades-summary.png``).
+The gradebook has one row per submission: the score, each property's outcome, the check that failed
+and the diagnosis' name (the catalogued mistake it names, when it names one).  Beside it, the class
+summary: how many submissions share each diagnosed mistake, as text (``grades-summary.txt``) and,
+with matplotlib installed, a bar chart (``grades-summary.png``).
 
 >>> mistakes_named("... explains every differing tensor: 'half_cost_convention' (04:07) ...")
 ['half_cost_convention']
