@@ -82,10 +82,11 @@ def test_the_saturated_network_fails_the_rule_without_the_formulas_error():
 
 
 def test_every_style_passes_on_the_kits_draws():
-    """All styles on the first 40 networks the kit draws (larger ones included), float64 row fixed."""
-    styles = _styles()
+    """All styles on the first 20 networks the kit draws (larger ones included; all 200 each: extended). jax_inside
+    only there: eager jax compiles each op anew for every shape (13 s for these 20 networks)."""
+    styles = {name: fn for name, fn in _styles().items() if name != "jax_inside"}
 
-    @settings(CI, max_examples=40, phases=[Phase.explicit, Phase.generate])
+    @settings(CI, max_examples=20, phases=[Phase.explicit, Phase.generate])
     @given(case=cases(reach=True))
     def all_pass(case):
         for name, fn in styles.items():
