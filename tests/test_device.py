@@ -146,7 +146,7 @@ def test_one_case_on_cuda(impl, monkeypatch):
     if reason:
         pytest.skip(reason)
     from conformance.suite.assertions import assert_trace_agrees
-    from tests.test_conformance_meta import _case
+    from conformance.suite.edges import sample_case as _case
 
     monkeypatch.setattr(oracles.SETTINGS, "device", "cuda")
     for dtype in ("float64", "float32"):
@@ -162,8 +162,8 @@ def test_command_line_cuda_without_gpu_skips_with_reasons_and_header(tmp_path):
     path = tmp_path / "report.json"
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", "--device=cuda", "--allow-tf32",
-         "--hypothesis-profile=dev", f"--conformance-report={path}", "tests/test_conformance_roundtrip.py",
-         "tests/test_conformance_scale.py"],
+         "--hypothesis-profile=dev", f"--conformance-report={path}", "conformance/suite/test_roundtrip.py",
+         "conformance/suite/test_scale.py"],
         cwd=ROOT, capture_output=True, text=True, timeout=120)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
