@@ -33,6 +33,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import sys
 
 import numpy as np
 
@@ -466,7 +467,7 @@ def load(spec: str) -> Framework:
                                  "(a conformance.core.frameworks.Framework subclass)")
     mod_name, _, attr = spec.partition(":")
     try:
-        obj = getattr(importlib.import_module(mod_name), attr)
+        obj = getattr(_import_here(mod_name), attr)
     except (ImportError, AttributeError) as exc:
         raise FrameworkSpecError(f"--framework={spec!r}: cannot import it ({type(exc).__name__}: {exc}); "
                                  "run pytest from the folder that holds the module, or put it on PYTHONPATH") from None
@@ -480,6 +481,20 @@ def load(spec: str) -> Framework:
         fw.name = attr
     fw.spec = spec
     return fw
+
+
+def _import_here(mod_name: str):
+    """Import `mod_name`, also from the current folder (the ``pytest`` command, unlike ``python -m pytest``, does
+    not put it on sys.path, and ``--pyargs conformance.suite`` collects nothing from there); appended, so a
+    module of the current folder never shadows an installed one."""
+    try:
+        return importlib.import_module(mod_name)
+    except ModuleNotFoundError as exc:
+        here = os.getcwd()
+        if exc.name != mod_name.split(".")[0] or here in sys.path or "" in sys.path:
+            raise
+        sys.path.append(here)
+        return importlib.import_module(mod_name)
 
 
 def parse(values) -> list[str]:
