@@ -335,6 +335,7 @@ def test_report_records_a_raising_framework_as_failed_with_the_failing_error(mon
     assert {r["property"]: (r["status"], r["worst"]) for r in report.rows()}["q"] == ("failed", 7.5)
 
 
+@pytest.mark.extended  # a whole suite run in a subprocess (about 10 s): .ci/run's extended step
 def test_external_framework_runs_every_property_and_broken_ones_fail(tmp_path):
     """The acceptance: --framework plugs each class into the suite's properties; the report names them."""
     path = tmp_path / "report.json"

@@ -155,6 +155,7 @@ def test_one_case_on_cuda(impl, monkeypatch):
         assert_trace_agrees(c, dtype, tol, dtype, impl, oracles.trace(impl, c, dtype))
 
 
+@pytest.mark.extended  # two pytest runs in subprocesses: .ci/run's extended step
 def test_command_line_cuda_without_gpu_skips_with_reasons_and_header(tmp_path):
     """The header, the summary table and the --conformance-report JSON, as a user's run shows them; scale deselected."""
     if device.torch_sees_gpu() or device.jax_sees_gpu():
@@ -190,6 +191,7 @@ def test_command_line_cuda_without_gpu_skips_with_reasons_and_header(tmp_path):
     assert bad.returncode == 4 and "--device must be one of cpu, cuda, auto" in bad.stderr + bad.stdout
 
 
+@pytest.mark.extended  # the GPU script's dry run starts torch and jax in subprocesses: .ci/run's extended step
 def test_gpu_check_dry_run_finds_the_tools_and_prints_its_plan(tmp_path):
     env = dict(os.environ, PYTHON=sys.executable, OUT=str(tmp_path))
     proc = subprocess.run(["bash", os.path.join(ROOT, "benchmarks", "gpu_check.sh"), "--dry-run"], cwd=ROOT, env=env,
