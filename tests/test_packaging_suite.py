@@ -51,7 +51,8 @@ def run(cmd, cwd, timeout=900):
 def venv(tmp_path_factory):
     """A fresh venv with the built wheel and its kit extra (pytest, Hypothesis), nothing of this checkout."""
     out = tmp_path_factory.mktemp("suite-wheel")
-    proc = run([sys.executable, "-m", "build", "--wheel", "--outdir", out / "dist", ROOT], cwd=out)
+    # the sdist, then the wheel from it (as tests/test_packaging.py): `build --wheel` writes build/ into the checkout
+    proc = run([sys.executable, "-m", "build", "--outdir", out / "dist", ROOT], cwd=out)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     wheel, = (out / "dist").glob("*.whl")
     env = out / "venv"
