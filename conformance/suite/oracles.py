@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 
 from conformance.core import frameworks
-from conformance.core.frameworks import PAD, SETTINGS, Settings  # noqa: F401  (the names this module always had)
+from conformance.core.frameworks import SETTINGS
 
 from . import report
 
