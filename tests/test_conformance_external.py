@@ -376,3 +376,21 @@ def test_external_framework_runs_every_property_and_broken_ones_fail(tmp_path):
     assert "vs reference (float64)" in out and "tiny-no-2" in out, out
     assert f"frameworks.load('{SPEC}TinyNoTwo')" in out, out
     assert "test_forward_and_backward_agree[tiny-no-2]" in out and "test_round_trips_are_exact[tiny-lossy]" in out
+
+
+def test_version_falls_back_to_the_distribution_then_unknown(tmp_path, monkeypatch):
+    """A module without __version__ (as autograd's) shows its distribution's version; from none, 'unknown'."""
+    from importlib import metadata
+
+    class Plugin(Framework):
+        module = "_hypothesis_pytestplugin"  # no __version__; installed by the hypothesis distribution
+
+    assert not hasattr(__import__("_hypothesis_pytestplugin"), "__version__")
+    assert Plugin().version() == metadata.version("hypothesis")
+    (tmp_path / "loose_module.py").write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    class Loose(Framework):
+        module = "loose_module"
+
+    assert Loose().version() == "unknown"

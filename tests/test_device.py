@@ -246,3 +246,24 @@ def test_registry_drives_availability_header_and_kit_oracles(monkeypatch):
         assert dw[0].dtype == np.float64 and dw[0][0, 0] == -1.0 and db[0][0] == -1.0, title
     text = "\n".join(device.header_lines(device.environment("cpu", False, device.apply_precision(False))))
     assert "conformance frameworks checked: " + ", ".join(frameworks.NAMES) in text
+
+
+class _Session(_Config):
+    def __init__(self, args=(), plugins=(), **options):
+        self.args, self.options = list(args), {"plugins": list(plugins), **options}
+
+
+@pytest.mark.parametrize("args, plugins, options, expected", [
+    (["conformance.suite"], [], {}, True),                       # pytest --pyargs conformance.suite
+    ([os.path.join("site-packages", "conformance", "suite", "test_trace.py")], [], {}, True),
+    (["tests"], ["conformance.suite.plugin"], {}, True),        # this project's addopts
+    (["tests"], [], {"framework": ["torch"]}, True),
+    (["tests"], [], {}, False),                                  # an unrelated project: the plugin stays inert
+    (["conformance.suite"], [], {"impl": "mine.py:backprop"}, False),  # a kit run: the kit's plugin has it
+])
+def test_the_suite_runs_only_where_a_session_asks_for_it(monkeypatch, args, plugins, options, expected):
+    monkeypatch.delenv(frameworks.ENV, raising=False)
+    monkeypatch.delenv(plugin.KIT_ENV, raising=False)
+    assert plugin.wanted(_Session(args, plugins, **options)) is expected
+    monkeypatch.setenv(plugin.KIT_ENV, "mine.py:backprop")
+    assert plugin.wanted(_Session(args, plugins, **options)) is False
