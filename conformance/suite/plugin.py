@@ -115,18 +115,36 @@ def pytest_configure(config):
                                        "a framework; its report rows are named by `properties`")
     config.addinivalue_line("markers", "scale: the scale tier (large networks); deselected unless --scale or -m scale")
     STATE.wanted, STATE.ready = wanted(config), False
+    asked = config.getoption("hypothesis_profile", default=None)
     if not STATE.wanted:
+        _provide_profile(asked)
         return
     from . import profiles, report
 
     profiles.register()
-    if not config.getoption("hypothesis_profile", default=None):
+    if not asked:
         from hypothesis import settings
 
         settings.load_profile(profiles.DEFAULT)
     report.reset()
     report.ENVIRONMENT.clear()
     _set_up(config)
+
+
+def _provide_profile(asked) -> None:
+    """Outside a suite session (a kit run from this checkout, say), ``--hypothesis-profile=dev`` still finds
+    the suite's profile of that name, where nothing else registered one: Hypothesis loads it next."""
+    from . import profiles
+
+    if asked not in profiles.NAMES:
+        return
+    from hypothesis import settings
+    from hypothesis.errors import InvalidArgument
+
+    try:
+        settings.get_profile(asked)
+    except InvalidArgument:
+        profiles.register()
 
 
 def _set_up(config):
