@@ -44,7 +44,7 @@ import reference
 from conformance.core.mistakes import CATALOG
 from conformance.core.naming import layer_name
 
-from . import factors
+from . import exceptions, explain, factors, measure, pictures, shapes
 
 EXP_LIMIT = {"float64": 709.0, "float32": 88.0}  # |z| beyond which exp(|z|) overflows
 STABLE = {
@@ -215,8 +215,8 @@ def where(ob) -> str | None:
     if L > 1 and set(bad_w) == set(bad_b) == {L}:
         return f"only the last layer's gradients, dC/dw({L}) and dC/db({L}), differ; layers 1..{L - 1} are right"
     if L > 1 and L not in bad_w and L not in bad_b:
-        return (f"the last layer's gradients are right, {_layers(set(bad_w) | set(bad_b))} differ: the error is in "
-                "going backwards, dC/da(l-1)_k = sum_j w(l)_jk sigma'(z(l)_j) dC/da(l)_j (06:15, 08:32)")
+        return (f"the last layer's gradients are right, {_layers(set(bad_w) | set(bad_b))} differ (this locates where "
+                "the numbers differ, not which factor: see the factors measured below)")
     if bad == set(st):
         return "every dC/dw and dC/db differs, in every layer (not by one common factor)"
     return f"dC/dw differs in {_layers(bad_w)}, dC/db in {_layers(bad_b)}; the rest is right"
@@ -309,37 +309,6 @@ def _factor(obs) -> list:
 
 
 # ---------------------------------------------------------------- shapes and rounding
-
-def _shape_notes(ref, yours) -> list:
-    """Sentences for gradients in the wrong shape, saying whether the entries themselves are right."""
-    notes = []
-    for (sym, l, r), (_, _, g) in zip(_tensors(ref), _tensors(yours)):
-        like = "w" if sym == "dC/dw" else "b"
-        if r.shape == g.shape:
-            continue
-        if sym == "dC/dw" and g.shape == r.shape[::-1]:
-            right = _close(r.T, g)
-            notes.append(f"{sym}({l}) came back transposed, (n_(l-1), n_l) instead of w(l)'s (n_l, n_(l-1))"
-                         + (" (its entries, transposed back, are right)" if right else
-                            " (and even transposed back its entries differ from the reference's)")
-                         + ": dC/dw(l)_jk has row j (layer l) and column k (layer l-1) like w_jk (07:33): "
-                         "dC/dz(l)^T a(l-1), not a(l-1)^T dC/dz(l).")
-        elif g.size == r.size and g.squeeze().shape == r.squeeze().shape:
-            if _close(r.squeeze(), g.squeeze()):
-                notes.append(f"{sym}({l}) has shape {g.shape}: the right entries with an extra axis of length 1 "
-                             f"(a column vector, or keepdims=True?): return it shaped like {like}({l}), {r.shape}, "
-                             f"e.g. with .reshape({like}.shape).")
-            else:
-                notes.append(f"{sym}({l}) has shape {g.shape}, an extra axis of length 1 where {like}({l}) is "
-                             f"{r.shape}, and its entries differ from the reference's too.")
-        elif g.size == r.size:
-            notes.append(f"{sym}({l}) has shape {g.shape} and {g.size} entries like {like}({l}) {r.shape}: "
-                         "check which axis each index j, k and each example runs along.")
-        else:
-            notes.append(f"{sym}({l}) has shape {g.shape} where {like}({l}) is {r.shape}: check which axis you "
-                         "summed over (the examples are the rows) and which layer's arrays you used.")
-    return notes
-
 
 def _misplaced(ref, yours):
     """Layers l whose dC/dw(l) equals the reference's transposed and reshaped to w(l)'s shape (and is wrong)."""
@@ -445,16 +414,24 @@ def diagnose(case, yours_fn, failure: dict | None = None) -> str:
     worker's record of an exception: kind, type, text, traceback; or None), ``problem`` (a structure
     problem's text, or None) and ``layout`` (how the inputs were handed over: plain, readonly, strided).
     """
+    failure = failure or {}
+    lines = exceptions.explain(failure, case, yours_fn)
+    identity = exceptions.compares_names_by_identity(yours_fn)
+    if identity:
+        lines.append(identity)
     obs = observe(case, yours_fn)
     first = obs[0]
+    measured = measure.measure(yours_fn)
     if first.yours is None:
-        return "No diagnosis: your output cannot be read as (dC_dw, dC_db) lists of arrays."
+        if not lines:
+            lines.append("Your output on the failing example cannot be read as (dC_dw, dC_db) lists of arrays.")
+        return "\n".join(lines + explain.report(measured) + _pictures(measured))
     again, _ = _call(yours_fn, case.args())
     if not _same(first.yours, again, first.float32):
         return ("Your function gave a different answer when called again with the same inputs: it keeps state "
                 "between calls (a cache, a module-level buffer, gradients accumulated with +=), so the "
                 "numbers above depend on the calls before them, and the reproduction may pass on its own.")
-    lines = []
+    lines += _writes_into_inputs(yours_fn, case, failure)
     sentence = where(first)
     if sentence:
         lines.append(f"Where: {sentence}.")
@@ -464,7 +441,7 @@ def diagnose(case, yours_fn, failure: dict | None = None) -> str:
         if other and other != sentence:
             lines.append(f"On {mixed.label}: {other}.")
     lines += _nonfinite(obs)
-    shape_notes = _shape_notes(first.ref, first.yours)
+    shape_notes = shapes.explain(case, first.yours)
     lines += shape_notes
     misplaced = _misplaced(first.ref, first.yours)
     if mixed is not None and mixed.yours is not None and not _same(mixed.ref, mixed.yours):
@@ -505,8 +482,42 @@ def diagnose(case, yours_fn, failure: dict | None = None) -> str:
         lines.append(f"Each of these catalogued mistakes gives exactly your output {scope}:")
         lines += [f"  - {mk.name}: {mk.title}. Fix: {mk.hint} ({mk.timestamp})." for mk in named]
     lines += _activation_note(obs, named)
-    if not (factor or named or shape_notes or misplaced or any("NaN" in s for s in lines)):
-        lines.append("No known signature or catalogued mistake matches your output on every probe network. Compare "
-                     "your code with reference/backpropagation.py one layer at a time; `python -m reference explain` "
-                     "prints every factor of the chain rule for one example.")
-    return "\n".join(lines)
+    lines += explain.report(measured, skip={mk.name for mk in named})
+    if not (factor or named or shape_notes or misplaced or measured.deviating() or any("NaN" in s for s in lines)):
+        lines.append("No factor measured on the probe networks deviates and no catalogued mistake matches your output: "
+                     "the difference shows only on networks like your failing example. Compare your code with "
+                     "reference/backpropagation.py one layer at a time; `python -m reference explain` prints every "
+                     "factor of the chain rule for one example.")
+    return "\n".join(lines + _pictures(measured))
+
+
+def _pictures(measured) -> list:
+    out = pictures.folder()
+    return [pictures.write(measured, out)] if out else []
+
+
+def _writes_into_inputs(fn, case, failure) -> list:
+    """A sentence when `fn` (called here, in this process) changes the arrays it is given."""
+    if failure.get("check") not in ("updated_inputs", "deterministic", "independent_results", "no_mutation") or \
+            hasattr(fn, "probe"):
+        return []
+    args = _copies(case.args())
+    before = _copies(args)
+    _call_raw(fn, args)
+    changed = [f"{what}[{i}]" for what, k in (("weights", 0), ("biases", 1)) for i, (a, b) in
+               enumerate(zip(args[k], before[k])) if not np.array_equal(a, b, equal_nan=True)]
+    changed += [what for what, k in (("x", 3), ("y", 4)) if not np.array_equal(args[k], before[k], equal_nan=True)]
+    if not changed:
+        return []
+    return [f"Measured: your function writes into the arrays it is given ({', '.join(changed)} changed during a call "
+            "on copies), so a later call sees the values it wrote, not a cache's: leave the inputs alone and "
+            "compute into new arrays."]
+
+
+def _call_raw(fn, args):
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            fn(*args)
+        except Exception:  # noqa: BLE001
+            pass
