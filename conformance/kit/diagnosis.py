@@ -192,6 +192,10 @@ def _layers(ls):
     return f"layer {ls[0]}" if len(ls) == 1 else "layers " + ", ".join(map(str, ls))
 
 
+def _differ(ls):
+    return "differs" if len(ls) == 1 else "differ"
+
+
 def where(ob) -> str | None:
     """One sentence locating the difference on one observation."""
     if ob.yours is None or len(ob.yours[0]) != len(ob.ref[0]) or len(ob.yours[1]) != len(ob.ref[1]):
@@ -215,7 +219,8 @@ def where(ob) -> str | None:
     if L > 1 and set(bad_w) == set(bad_b) == {L}:
         return f"only the last layer's gradients, dC/dw({L}) and dC/db({L}), differ; layers 1..{L - 1} are right"
     if L > 1 and L not in bad_w and L not in bad_b:
-        return (f"the last layer's gradients are right, {_layers(set(bad_w) | set(bad_b))} differ (this locates where "
+        return (f"the last layer's gradients are right, {_layers(set(bad_w) | set(bad_b))} "
+                f"{_differ(set(bad_w) | set(bad_b))} (this locates where "
                 "the numbers differ, not which factor: see the factors measured below)")
     if bad == set(st):
         return "every dC/dw and dC/db differs, in every layer (not by one common factor)"
@@ -360,6 +365,8 @@ def _dtypes_note(fn, case) -> str:
 def matches(obs) -> list:
     """Catalogued mistakes that give your output, every tensor, on every network your function ran on."""
     ran = [ob for ob in obs if ob.yours is not None]
+    if all(_same(ob.ref, ob.yours, ob.float32) for ob in ran):
+        return []  # right wherever it ran: an entry that equals it there is a twin of the correct backprop
     found = []
     for mk in CATALOG.values():
         if mk.name == "float32_leak":

@@ -4,9 +4,9 @@ Each sentence rests on what was measured: the exception record the worker kept (
 layout the kit handed the inputs in, and calls made here (the same probe with writable copies; the
 same activation names as other str objects that are equal but not identical).
 
->>> explain({"raised": {"type": "TypeError", "text": "backprop() takes 4 positional arguments but 5 were given"}},
-...         None, None)[0]  # doctest: +ELLIPSIS
-'Your function raised TypeError: the kit calls backprop(weights, biases, activations, x, y) with 5 positional ...
+>>> print(explain({"raised": {"type": "TypeError", "text": "backprop() takes 4 positional arguments but 5 were given"}},
+...               None, None)[0])  # doctest: +ELLIPSIS
+Your function raised TypeError: the kit calls backprop(weights, biases, activations, x, y) with 5 positional ...
 """
 
 from __future__ import annotations

@@ -55,12 +55,16 @@ def explained(m) -> list:
     return [(mk, keys) for mk, keys in found if not any(keys < other for _, other in found)]
 
 
-def _family(r) -> str:
+def _family(r, agrees=False) -> str:
     if r.factor == "sigma'":
         return f"{r.where.split(',')[0]}'(z)"
+    if r.factor == "extra terms":
+        return "no extra terms" if agrees else "extra terms"
+    if r.factor == "overflow":
+        return "no overflow at |z| = 800" if agrees else f"overflow of {r.where.split(',')[0]} at |z| = 800"
     return {"dz/da": "dz/da(l-1) = w(l) (the step back, the sum over paths)", "dz/dw": "dz/dw = a(l-1)",
-            "dz/db": "dz/db = 1", "extra terms": "no extra terms", "overflow": "no overflow at |z| = 800",
-            "dC0/da(L)": "dC0/da(L) = 2(a(L) - y)/m"}.get(r.factor, r.factor)
+            "dz/db": "dz/db = 1", "dC0/da(L)": "dC0/da(L) = 2(a(L) - y)/m", "sizes": "every size"}.get(r.factor,
+                                                                                                   r.factor)
 
 
 def _groups(readings):
@@ -82,7 +86,7 @@ def report(m, skip=()) -> list:
     if not m.accepted:
         errors = sorted(set(m.raised.values()))[:2]
         return ["Your function ran on none of the kit's probe networks (one-neuron chains of each activation), so no "
-                "factor could be measured" + (f": it raised {'; '.join(errors)}" if errors else "") + "."]
+                "factor could be measured" + (f" (it {'; '.join(errors)})" if errors else "") + "."]
     lines = [f"Measured factor by factor, {m.calls} calls on probe networks the kit designs (00:43-06:33; your "
              f"function accepts {', '.join(m.accepted)}):"]
     dev = m.deviating()
@@ -95,6 +99,8 @@ def report(m, skip=()) -> list:
     if m.skipped:
         lines.append("  (sigma' in the first and hidden positions is not shown: those probes go back through the step "
                      "measured above, so they would not measure sigma' alone.)")
+    for note in m.hidden:
+        lines.append(f"  ({note}.)")
     if m.reshaped:
         lines.append(f"  (read with {', '.join(sorted(m.reshaped))}: the shapes are explained above.)")
     covered = set()
@@ -109,13 +115,16 @@ def report(m, skip=()) -> list:
     if dev and covered and rest:
         lines.append("  Not explained by any catalogued mistake, described above in numbers: "
                      + ", ".join(dict.fromkeys(_family(r) for r in rest)) + ".")
-    bad = {_family(r) for r in dev}
-    good = [f for f in dict.fromkeys(_family(r) for r in m.readings) if f not in bad]
+    bad = {_family(r, True) for r in dev}
+    good = [f for f in dict.fromkeys(_family(r, True) for r in m.readings) if f not in bad]
     if good:
         lines.append("  Agree with the video on these probes: " + "; ".join(good) + ".")
-    raised = sorted(set(m.raised.values()))
-    if raised:
-        lines.append(f"  Your function raised on {len(m.raised)} probe network{'s' * (len(m.raised) > 1)}: "
-                     + "; ".join(f"{', '.join(k for k, v in m.raised.items() if v == e)}: {e}" for e in raised[:3])
-                     + ".")
+    if m.raised:
+        groups = {}
+        for probe, error in m.raised.items():
+            groups.setdefault(error, []).append(probe)
+        shown = "; ".join(f"{', '.join(ps[:2])}{f' and {len(ps) - 2} more' if len(ps) > 2 else ''}: {e}"
+                          for e, ps in list(groups.items())[:3])
+        lines.append(f"  On {len(m.raised)} probe network{'s' * (len(m.raised) > 1)} your function raised or returned "
+                     f"other shapes ({shown}).")
     return lines

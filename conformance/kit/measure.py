@@ -58,7 +58,10 @@ class Measurement:
     float32: bool = False
     calls: int = 0
     reshaped: set = field(default_factory=set)
-    skipped: bool = False  # sigma' in the first and hidden positions left out: the step back deviates  # shapes read through (a transposed dC/dw, a (1, n) dC/db)
+    decay: float | None = None  # the c of an extra term c w(l) measured in every dC/dw(l)
+    skipped: bool = False
+    linear_cost: bool = True  # dC0/da(L) is a multiple of a(L) - y (where small): it cancels out of sigma' ratios
+    hidden: list = field(default_factory=list)  # readings left out, and why (one sentence each)  # sigma' in the first and hidden positions left out: the step back deviates  # shapes read through (a transposed dC/dw, a (1, n) dC/db)
 
     def deviating(self):
         return [r for r in self.readings if not r.ok]
@@ -87,8 +90,10 @@ class _Caller:
                 dw = [np.array(g, dtype=float) for g in dw]
                 db = [np.array(g, dtype=float) for g in db]
             except Exception as exc:  # noqa: BLE001  (a probe your function cannot run is reported as such)
-                self.m.raised[label] = f"{type(exc).__name__}: {exc}"[:300]
+                self.m.raised[label] = f"raised {type(exc).__name__}: {exc}"[:300]
                 return None
+        if self.m.decay is not None and len(dw) == len(w) and all(g.shape == r.shape for g, r in zip(dw, w)):
+            dw = [g - self.m.decay * r for g, r in zip(dw, w)]
         if len(dw) == len(w) and len(db) == len(b):
             for i, (g, r) in enumerate(zip(dw, w)):
                 if g.shape != r.shape and g.T.shape == r.shape and r.shape[0] != r.shape[1]:
@@ -100,7 +105,7 @@ class _Caller:
                     self.m.reshaped.add("dC/db(l) reshaped to b(l)'s shape")
         if len(dw) != len(w) or len(db) != len(b) or any(g.shape != r.shape for g, r in zip(dw + db, w + b)):
             shapes = ", ".join(str(g.shape) for g in dw + db)
-            self.m.raised[label] = f"it returned gradients of shapes {shapes}"
+            self.m.raised[label] = f"returned gradients of shapes {shapes}"
             return None
         return dw, db
 
@@ -197,9 +202,13 @@ def _cost(call, m: Measurement):
                                         f"{_num(kp)} times the video's where your dC0/da(L) is {_num(k)} times it"
                                         + (f": {lab}" if lab else ""))
                                      + " (05:58).", lab))
+    linear = _close(small, small[0], m.float32)  # a multiple of a - y where |a - y| is small (clipping aside)
+    m.linear_cost = linear
     factor_ok = all(_close(k, 1.0, m.float32) for k, *_ in measured)
     readings = [Reading("dC0/da(L)", "factor", np.array([k for k, *_ in measured]), np.ones(len(measured)), factor_ok)]
-    if not factor_ok:
+    if not linear:
+        readings = []  # no constant to read: the form says what it is
+    elif not factor_ok:
         readings[0].text, readings[0].label = _factor_text(measured, net, m.float32)
     # -- the form: a function of a - y alone, linear, not clipped
     if not form_ok:
@@ -264,7 +273,8 @@ def _candidates(name):
     s = SIGMA[name]
     c = [("sigma'(a): the derivative evaluated at a = sigma(z) instead of at z", s.prime(s.sigma(Z))),
          ("sigma(z) itself, not its derivative", s.sigma(Z)),
-         ("1 at every z: sigma' left out", np.ones_like(Z)),
+         ("1 at every z: no sigma' there (left out, or the slope of an identity layer: another layer's "
+          "activation?)", np.ones_like(Z)),
          ("0 at every z", np.zeros_like(Z)),
          ("sigma'(z)^2: sigma' applied twice", s.prime(Z) ** 2)]
     if name == "tanh":
@@ -275,13 +285,17 @@ def _candidates(name):
     return [(text.replace("sigma", name), v) for text, v in c]
 
 
-def _slope_label(name, c, video, f32):
+def _slope_label(name, c, video, f32, defined=None):
+    """The known variant the measured curve `c` equals at the points `defined`, or ''."""
+    defined = np.ones(Z.size, bool) if defined is None else defined
     for text, v in _candidates(name):
-        if _close(c, v, f32):
+        if _close(c[defined], np.asarray(v)[defined], f32):
             return text
+    if not defined.all():
+        return ""
     if name == "relu":
         neg, pos, zero = c[Z < 0], c[Z > 0], c[Z == 0][0]
-        if _close(pos, 1.0, f32) and _close(neg, neg[0], f32) and not _close(neg[0], 0.0, f32):
+        if _close(pos, 1.0, f32) and _close(neg, neg[0], f32) and np.isfinite(neg[0]) and not _close(neg[0], 0.0, f32):
             return f"a leaky relu's: {_num(neg[0])} for z < 0 where relu'(z) = 0" + (
                 f", and relu'(0) = {_num(zero)}" if not _close(zero, 0.0, f32) else "")
         if _close(pos, 1.0, f32) and _close(neg, 0.0, f32):
@@ -309,8 +323,8 @@ def _below(call, m: Measurement, name):
 
     def step(out):  # dC/dz(1) / dC/dz(2), both from dC/dw (a(0) = a(1) = 1; the diagonal survives a transpose)
         return _ratio(out[0][0][:, 0], np.diagonal(out[0][1]))
-    live = SIGMA[name].prime(Z) > 1e-3  # where dC/dz(2) is not 0: the ratio is defined
     back = step(mine)
+    live = (SIGMA[name].prime(Z) > 1e-3) & np.isfinite(back)  # where dC/dz(2) is not 0 (the video's and yours)
     bden = step(twin) if twin is not None else np.ones_like(back)
     back = _ratio(back, bden) if np.all(np.isfinite(bden)) and np.all(bden != 0) else back
     back = np.where(live, back, 1.0)
@@ -338,6 +352,8 @@ def _slopes(call, m: Measurement, name):
         k11 = next((r.values[0] for r in m.readings if r.key == ("dC0/da(L)", "factor")), 1.0)
         fallback = 2 * D0 * k11
         (dz, down), (tz, tdown) = _dz(mine, l, fallback), _dz(twin, l, fallback) if twin is not None else (None, None)
+        if pos == "last" and not m.linear_cost:
+            continue  # your dC0/da(L) depends on a(L) itself: it does not cancel between chains with other a(L)
         if pos == "last":
             raw = dz
             den = tz if tz is not None else np.full_like(raw, fallback)
@@ -347,13 +363,18 @@ def _slopes(call, m: Measurement, name):
         if not (np.all(np.isfinite(den)) and np.all(den != 0)):
             den = np.full_like(raw, 2 * D0) if pos == "last" else np.ones_like(raw)
         c = _ratio(raw, den) if np.all(den != 0) else raw
-        c = np.where(np.isnan(raw), np.nan, c)
+        own_nan = ~np.isfinite(dz)  # NaN or inf in your own dC/dz: a value of yours, shown as such
+        c = np.where(own_nan, dz, c)
+        defined = own_nan | np.isfinite(c)  # elsewhere a ratio 0/0 of your numbers: not measured there
+        if not defined.any():
+            continue
         video = SIGMA[name].prime(Z)
-        ok = _close(c, video, m.float32)
-        r = Reading("sigma'", f"{name}, {pos} layer", c, video, ok)
+        cz, vz = np.where(defined, c, video), video  # the undefined points compare as agreeing
+        ok = _close(cz, vz, m.float32)
+        r = Reading("sigma'", f"{name}, {pos} layer", cz, video, ok)
         if not ok:
-            r.label = _slope_label(name, c, video, m.float32)
-            diff = [i for i in range(Z.size) if not _close(c[i], video[i], m.float32)]
+            r.label = _slope_label(name, cz, video, m.float32, defined)
+            diff = [i for i in range(Z.size) if defined[i] and not _close(c[i], video[i], m.float32)]
             pts = ", ".join(f"z = {Z[i]:g}: {_num(c[i])}" for i in diff)
             vid = ", ".join(_num(video[i]) for i in diff)
             norm = ("your dC/dw(1)_j0 = dC/dz(1)_j divided by the same for identity chains" if pos == "last" else
@@ -361,8 +382,10 @@ def _slopes(call, m: Measurement, name):
                     "the same for identity chains")
             where = f"layer {l} of {L}, " + {"last": "the output layer", "first": "the first layer",
                                               "hidden": "a hidden layer"}[pos]
-            r.text = (f"{name}'(z) in the {pos} position ({where}; parallel one-neuron chains, {norm}): yours is "
-                      f"{pts} where the video's {name}'(z) is {vid}" + (f": {r.label}" if r.label else "")
+            gaps = ("" if defined.all() else f"; not measured at z = {', '.join(f'{v:g}' for v in Z[~defined])}, "
+                    "where that ratio is 0/0 on your numbers")
+            r.text = (f"{name}'(z) in the {pos} position ({where}; parallel one-neuron chains, {norm}{gaps}): yours "
+                      f"is {pts} where the video's {name}'(z) is {vid}" + (f": {r.label}" if r.label else "")
                       + " (04:27).")
         out.append(r)
         if pos == "hidden":  # the step back below the layer: dC/dz(2) carried back, not dC/da(2)
@@ -394,27 +417,7 @@ POS = {1: "first", 2: "hidden", 3: "last"}
 def _layers(call, m: Measurement):
     name = probes.layer_activation(m.accepted)
     out = []
-    exact = call(probes.layer_net(name, exact=True), f"a 2-2-2-2 {name} network with a(L) = y exactly")
-    decay = None
-    if exact is not None:
-        got = exact[0] + exact[1]
-        ok = all(_close(g, 0.0, m.float32, atol_scale=1e3) for g in got)  # float32-sized rounding is not a term
-        ws, bs = probes.layer_net(name)[:2]
-        r = Reading("extra terms", "a(L) = y", np.concatenate([g.ravel() for g in got]),
-                    np.zeros(sum(g.size for g in got)), ok)
-        if not ok:
-            flat_w = np.concatenate([w.ravel() for w in ws])
-            flat_g = np.concatenate([g.ravel() for g in exact[0]])
-            c = float(flat_g @ flat_w / (flat_w @ flat_w))
-            dbz = all(_close(g, 0.0, m.float32) for g in exact[1])
-            if _close(flat_g, c * flat_w, m.float32) and dbz:
-                decay = c
-                r.label = f"an extra term {_num(c)} w(l) in dC/dw(l) (L2 weight decay)"
-            r.text = (f"On a 2-2-2-2 {name} network with a(L) = y exactly, every gradient of the video is 0 (C is at "
-                      f"its minimum); yours are not: dC/dw(1) = {_nums(exact[0][0])}, dC/db(1) = {_nums(exact[1][0])}"
-                      + (f": {r.label}, which the video's cost does not have (01:32)." if decay is not None else
-                         ": your forward pass or your cost is not the video's there (02:01)."))
-        out.append(r)
+    decay = None  # already taken out of every dC/dw by the caller (see _extra)
     args = probes.layer_net(name)
     mine = call(args, f"a 2-2-2-2 {name} network")
     if mine is not None:
@@ -458,6 +461,36 @@ def _layers(call, m: Measurement):
                           + (f": {r.label}" if r.label else "") + " (04:37, 05:58).")
             out.append(r)
     out += _back_steps(call, m, name)
+    return out
+
+
+def _extra(call, m: Measurement):
+    """Extra terms: every gradient of the video is 0 where a(L) = y; an L2 term c w(l) is then taken out of every
+    later dC/dw (m.decay), so that it does not show up as another factor."""
+    name = probes.layer_activation(m.accepted)
+    out = []
+    exact = call(probes.layer_net(name, exact=True), f"a 2-2-2-2 {name} network with a(L) = y exactly")
+    decay = None
+    if exact is not None:
+        got = exact[0] + exact[1]
+        ok = all(_close(g, 0.0, m.float32, atol_scale=1e3) for g in got)  # float32-sized rounding is not a term
+        ws, bs = probes.layer_net(name)[:2]
+        r = Reading("extra terms", "a(L) = y", np.concatenate([g.ravel() for g in got]),
+                    np.zeros(sum(g.size for g in got)), ok)
+        if not ok:
+            flat_w = np.concatenate([w.ravel() for w in ws])
+            flat_g = np.concatenate([g.ravel() for g in exact[0]])
+            c = float(flat_g @ flat_w / (flat_w @ flat_w))
+            dbz = all(_close(g, 0.0, m.float32) for g in exact[1])
+            if _close(flat_g, c * flat_w, m.float32) and dbz:
+                decay = c
+                r.label = f"an extra term {_num(c)} w(l) in dC/dw(l) (L2 weight decay)"
+            r.text = (f"On a 2-2-2-2 {name} network with a(L) = y exactly, every gradient of the video is 0 (C is at "
+                      f"its minimum); yours are not: dC/dw(1) = {_nums(exact[0][0])}, dC/db(1) = {_nums(exact[1][0])}"
+                      + (f": {r.label}, which the video's cost does not have (01:32)." if decay is not None else
+                         ": your forward pass or your cost is not the video's there (02:01)."))
+        out.append(r)
+    m.decay = decay
     return out
 
 
@@ -508,21 +541,56 @@ def measure(fn) -> Measurement:
     m = Measurement()
     call = _Caller(fn, m)
     for name in reference.ACTIVATIONS:
-        if call(probes.slope_nets(name, "last"), f"parallel one-neuron {name} chains (last layer)") is not None:
+        if call(probes.slope_nets(name, "last"), f"parallel one-neuron {name} chains (last layer)") is not None or \
+                call(probes.layer_net(name), f"a 2-2-2-2 {name} network") is not None:
             m.accepted.append(name)
+    m.readings += _sizes(call, m)
     if not m.accepted:
         return m
+    m.readings += _extra(call, m)
     m.readings += _cost(call, m) or []
     for name in m.accepted:
         if name != "identity":
             m.readings += _slopes(call, m, name)
     m.readings += _layers(call, m)
+    forward = [r for r in m.readings if not r.ok and (r.label == "offset" or (r.factor == "extra terms" and
+                                                                              m.decay is None))]
+    if forward:
+        offset = any(r.label == "offset" for r in forward)
+        keep = [r for r in m.readings if r.ok or r in forward or (not offset and r.label)]
+        left = sum(1 for r in m.readings if r not in keep)
+        if left:
+            m.hidden.append(f"{left} other deviating reading{'s' * (left > 1)} not shown: they are measured against "
+                            "the video's forward pass, and yours is not the video's on these probes (see above)")
+        m.readings = keep
     if any(r.factor == "dz/da" and r.where.startswith("layer") and not r.ok for r in m.readings):
         # the first- and hidden-position probes go back through a step that is not the video's: not sigma' alone
         m.readings = [r for r in m.readings if not (r.factor == "sigma'" and not r.where.endswith("last layer"))
                       and not (r.factor == "dz/da" and r.where.startswith("below"))]
         m.skipped = True
     return m
+
+
+def _sizes(call, m: Measurement):
+    """Which sizes your function runs on, when it runs on some and raises on others."""
+    name = probes.layer_activation(m.accepted or ["sigmoid"])
+    ran, failed = [], {}
+    for sizes in probes.SIZES:
+        text = "-".join(map(str, sizes))
+        before = dict(m.raised)
+        if call(probes.size_net(sizes, name), f"a {text} {name} network") is not None:
+            ran.append(text)
+        else:
+            failed[text] = next((v for k, v in m.raised.items() if k not in before or before[k] != v), "")
+    if not ran or not failed:
+        return []
+    errors = "; ".join(f"{k}: {v}" for k, v in list(failed.items())[:3])
+    return [Reading("sizes", "n_0, n_1, n_L", np.array([float(t in ran) for t in map(lambda s: "-".join(map(str, s)),
+                                                                                      probes.SIZES)]),
+                    np.ones(len(probes.SIZES)), False,
+                    f"On {name} networks of sizes {', '.join(ran)} (m = 2) your function runs; on "
+                    f"{', '.join(failed)} it does not ({errors}): a size fixed in your code? The kit draws every width "
+                    "from 1 to 6 and any number of examples (07:15).", "sizes")]
 
 
 def same_reading(a: Reading, b: Reading, f32=False) -> bool:

@@ -139,3 +139,15 @@ def layer_net(name, exact=False):
     _, a = forward(ws, bs, acts, X_LAYERS)
     y = a[-1] if exact else a[-1] - np.array([[0.1, -0.15]])
     return ws, bs, acts, X_LAYERS.copy(), np.array(y, dtype=float)
+
+
+SIZES = ((1, 2, 1), (2, 2, 1), (3, 2, 1), (2, 1, 1), (2, 3, 1), (2, 2, 3))
+"""n_0-n_1-n_2 of the size probes: each width of 1 to 3 in each place."""
+
+
+def size_net(sizes, name, m=2):
+    """A generic network of the given sizes, every layer `name`, m examples (values of magnitude 0.3-1.1)."""
+    rng = np.random.default_rng(sum(sizes))
+    ws = [rng.uniform(0.3, 1.1, (n, k)) * rng.choice([-1.0, 1.0], (n, k)) for k, n in zip(sizes, sizes[1:])]
+    bs = [rng.uniform(0.3, 1.1, n) for n in sizes[1:]]
+    return ws, bs, [name] * (len(sizes) - 1), rng.uniform(-1, 1, (m, sizes[0])), rng.uniform(-1, 1, (m, sizes[-1]))
