@@ -61,7 +61,8 @@ def compares_names_by_identity(fn) -> str | None:
                 out.append(f"{type(exc).__name__}: {exc}")
     a, b = out
     differs = (isinstance(a, str) != isinstance(b, str)) or (isinstance(a, str) and a != b) or (
-        not isinstance(a, str) and any(x.shape != y.shape or not np.allclose(x, y, equal_nan=True) for x, y in zip(a, b)))
+        not isinstance(a, str) and any(p.shape != q.shape or not np.allclose(p, q, equal_nan=True)
+                                       for p, q in zip(a, b)))
     if not differs:
         return None
     what = b if isinstance(b, str) else "a different answer"

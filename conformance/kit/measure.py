@@ -26,7 +26,7 @@ import reference
 from reference import SIGMA
 
 from . import factors, probes
-from .probes import D0, W_NEXT, Z, Z_BIG
+from .probes import D0, W_NEXT, Z_BIG, Z
 
 TOL = {False: (1e-6, 1e-9), True: (2e-3, 2e-5)}  # (rtol, atol) of a ratio: float64 answers, float32 answers
 
@@ -57,11 +57,11 @@ class Measurement:
     raised: dict = field(default_factory=dict)  # probe description -> error text
     float32: bool = False
     calls: int = 0
-    reshaped: set = field(default_factory=set)
+    reshaped: set = field(default_factory=set)  # shapes read through (a transposed dC/dw, a (1, n) dC/db)
     decay: float | None = None  # the c of an extra term c w(l) measured in every dC/dw(l)
-    skipped: bool = False
+    skipped: bool = False  # sigma' in the first and hidden positions left out: the step back deviates
     linear_cost: bool = True  # dC0/da(L) is a multiple of a(L) - y (where small): it cancels out of sigma' ratios
-    hidden: list = field(default_factory=list)  # readings left out, and why (one sentence each)  # sigma' in the first and hidden positions left out: the step back deviates  # shapes read through (a transposed dC/dw, a (1, n) dC/db)
+    hidden: list = field(default_factory=list)  # readings left out, and why (one sentence each)
 
     def deviating(self):
         return [r for r in self.readings if not r.ok]
@@ -378,8 +378,8 @@ def _slopes(call, m: Measurement, name):
             pts = ", ".join(f"z = {Z[i]:g}: {_num(c[i])}" for i in diff)
             vid = ", ".join(_num(video[i]) for i in diff)
             norm = ("your dC/dw(1)_j0 = dC/dz(1)_j divided by the same for identity chains" if pos == "last" else
-                    f"your dC/dz({l}) / (w({l + 1}) dC/dz({l + 1})), read from dC/dw (every a({l - 1}) is 1), divided by "
-                    "the same for identity chains")
+                    f"your dC/dz({l}) / (w({l + 1}) dC/dz({l + 1})), read from dC/dw (every a({l - 1}) is 1), "
+                    "divided by the same for identity chains")
             where = f"layer {l} of {L}, " + {"last": "the output layer", "first": "the first layer",
                                               "hidden": "a hidden layer"}[pos]
             gaps = ("" if defined.all() else f"; not measured at z = {', '.join(f'{v:g}' for v in Z[~defined])}, "

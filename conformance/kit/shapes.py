@@ -51,7 +51,7 @@ def explain(case, yours) -> list:
         if g.shape == w.shape:
             continue
         n_l, n_prev = w.shape
-        dz, prev, own = t.dC_dz[l - 1], t.a[l - 1], t.a[l]
+        dz, own = t.dC_dz[l - 1], t.a[l]
         if g.shape == (n_prev, n_l):
             right = _eq(g.T, t.dC_dw[l - 1])
             notes.append(f"dC/dw({l}) has shape {g.shape}, w({l}) transposed, where w({l}) is {w.shape}"
