@@ -430,6 +430,7 @@ def diagnose(case, yours_fn, failure: dict | None = None) -> str:
     first = obs[0]
     measured = measure.measure(yours_fn)
     if first.yours is None:
+        lines += shapes.from_problem(case, failure.get("problem"))
         if not lines:
             lines.append("Your output on the failing example cannot be read as (dC_dw, dC_db) lists of arrays.")
         return "\n".join(lines + explain.report(measured) + _pictures(measured))
@@ -488,6 +489,11 @@ def diagnose(case, yours_fn, failure: dict | None = None) -> str:
     elif named:
         lines.append(f"Each of these catalogued mistakes gives exactly your output {scope}:")
         lines += [f"  - {mk.name}: {mk.title}. Fix: {mk.hint} ({mk.timestamp})." for mk in named]
+    if any(mk.name == "every_layer_sigmoid" for mk in named):
+        lines.append("Your function treats every activation as sigmoid here. If it picks sigma by testing the name with "
+                     "`is` (`if name is \"relu\"`), a name that comes from a file, a config or another process (the kit "
+                     "runs your function in one) is an equal str but another object: compare names with ==, never "
+                     "with `is`.")
     lines += _activation_note(obs, named)
     lines += explain.report(measured, skip={mk.name for mk in named})
     if not (factor or named or shape_notes or misplaced or measured.deviating() or any("NaN" in s for s in lines)):

@@ -15,6 +15,8 @@ the neurons (axis=1) ...
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 import reference
@@ -26,8 +28,40 @@ def _eq(a, b):
         initial=0)))))
 
 
-def explain(case, yours) -> list:
-    """Sentences for the gradients in `yours` = (dC_dw, dC_db) whose shapes are not w(l)'s and b(l)'s."""
+PROBLEM = re.compile(r"(dC/d[wb])\((\d+)\) has shape \(([^)]*)\), expected")
+
+
+def from_problem(case, problem) -> list:
+    """Sentences for the wrong shape the kit's structure check reported (``problem``: its text), when the values are
+    not at hand (the function runs in a worker process, which hands back only well-formed answers): what such a
+    shape comes from, and which catalogued mistakes give that shape on this example."""
+    found = PROBLEM.search(problem or "")
+    if found is None:
+        return []
+    sym, l, shape = found.group(1), int(found.group(2)), tuple(int(v) for v in found.group(3).split(",") if v.strip())
+    dw, db = [np.zeros(w.shape) for w in case.weights], [np.zeros(b.shape) for b in case.biases]
+    (dw if sym == "dC/dw" else db)[l - 1] = np.zeros(shape)
+    notes = explain(case, (dw, db), values=False)
+    from conformance.core.mistakes import CATALOG
+    same = []
+    for mk in CATALOG.values():
+        try:
+            with np.errstate(all="ignore"):
+                out = mk.function(*case.args())
+            if np.shape((out[0] if sym == "dC/dw" else out[1])[l - 1]) == shape:
+                same.append(mk.name)
+        except Exception:  # noqa: BLE001
+            continue
+    if same:
+        notes.append(f"On this example, {sym}({l}) of that shape is what the catalogued mistake"
+                     f"{'s' * (len(same) > 1)} {', '.join(repr(n) for n in same)} give{'s' * (len(same) == 1)}.")
+    return notes
+
+
+def explain(case, yours, values=True) -> list:
+    """Sentences for the gradients in `yours` = (dC_dw, dC_db) whose shapes are not w(l)'s and b(l)'s.
+
+    `values`: whether the entries of `yours` are the function's (False: only the shapes are known)."""
     try:
         dw, db = [np.asarray(g, dtype=float) for g in yours[0]], [np.asarray(g, dtype=float) for g in yours[1]]
     except (TypeError, ValueError, IndexError):
@@ -53,13 +87,13 @@ def explain(case, yours) -> list:
         n_l, n_prev = w.shape
         dz, own = t.dC_dz[l - 1], t.a[l]
         if g.shape == (n_prev, n_l):
-            right = _eq(g.T, t.dC_dw[l - 1])
+            right = values and _eq(g.T, t.dC_dw[l - 1])
             notes.append(f"dC/dw({l}) has shape {g.shape}, w({l}) transposed, where w({l}) is {w.shape}"
                          + (": its entries are the reference's, transposed" if right else "") + f". dC/dw({l})_jk has "
                          f"row j (layer {l}) and column k (layer {l - 1}) like w_jk (07:33): dC/dz({l})^T a({l - 1}), "
                          f"not a({l - 1})^T dC/dz({l}).")
         elif g.shape == (n_l, n_l):
-            built = _eq(g, dz.T @ own)
+            built = values and _eq(g, dz.T @ own)
             notes.append(f"dC/dw({l}) has shape {g.shape}, (n_{l}, n_{l}), where w({l}) is {w.shape}, (n_{l}, "
                          f"n_{l - 1})" + (f": it equals dC/dz({l})^T a({l}), built from this layer's own activation"
                                           if built else ": a (n_l, n_l) gradient is usually built from a(l)")
@@ -72,7 +106,7 @@ def explain(case, yours) -> list:
             continue
         n_l, dz = b.shape[0], t.dC_dz[l - 1]
         if g.shape == (m,) and m != n_l:
-            wrong = _eq(g, dz.sum(axis=1))
+            wrong = values and _eq(g, dz.sum(axis=1))
             notes.append(f"dC/db({l}) has shape {g.shape}, one entry per example, where b({l}) is {b.shape}"
                          + (f": it equals the reference's dC/dz({l}) summed over the neurons (axis=1)" if wrong else
                             ": a sum over the wrong axis gives that shape") + " instead of over the examples (axis=0, "
@@ -81,10 +115,11 @@ def explain(case, yours) -> list:
             notes.append(f"dC/db({l}) has shape {g.shape}, one row per example: dC/db({l}) is dC/dz({l}) summed over "
                          "the m examples (axis=0), one entry per neuron (05:58).")
         elif g.size == b.size:
-            right = _eq(g.reshape(b.shape), t.dC_db[l - 1])
+            right = values and _eq(g.reshape(b.shape), t.dC_db[l - 1])
             notes.append(f"dC/db({l}) has shape {g.shape}: " + ("the right entries with an extra axis of length 1 "
                          "(a column vector, or keepdims=True?)" if right else f"an extra axis of length 1 where "
-                         f"b({l}) is {b.shape}, and its entries differ from the reference's too") +
+                         f"b({l}) is {b.shape}" + (", and its entries differ from the reference's too" if values
+                                                   else "")) +
                          f": return it shaped like b({l}), {b.shape}, e.g. with .reshape(b.shape).")
         else:
             notes.append(f"dC/db({l}) has shape {g.shape} where b({l}) is {b.shape}: one entry per neuron j of layer "

@@ -229,3 +229,42 @@ def test_without_matplotlib_the_diagnosis_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr(pictures, "FOLDER", str(tmp_path))
     text = diagnose(ONE_RELU, columns.leaky_relu_as_relu)
     assert "matplotlib is not installed" in text and "a leaky relu's: 0.01" in text
+
+
+def test_a_wrong_shape_reported_by_the_worker_is_explained_from_the_problem_text():
+    """In a worker process the kit gets back only well-formed answers: the structure check's text is all there is."""
+    from conformance.kit import shapes
+    case = Case(THREE.weights, THREE.biases, THREE.activations, np.vstack([THREE.x, [[0.3, 0.1]]]),
+                np.vstack([THREE.y, [[0.2]]]))
+    notes = shapes.from_problem(case, "dC/db(1) has shape (3,), expected (2,) like b(1)")
+    assert notes[0].startswith("dC/db(1) has shape (3,), one entry per example, where b(1) is (2,): a sum over the "
+                               "wrong axis gives that shape")
+    assert "equals" not in notes[0]  # the values are not at hand: no claim about them
+    assert notes[-1] == ("On this example, dC/db(1) of that shape is what the catalogued mistake "
+                         "'bias_gradient_over_wrong_axis' gives.")
+
+
+@pytest.mark.extended  # two worker processes
+def test_through_the_worker_names_compared_with_is_and_a_wrong_axis_are_explained():
+    from pathlib import Path
+
+    from conformance.kit.check import KitFailure, check
+    from conformance.kit.isolation import IsolatedImpl
+    from conformance.kit.loader import parse
+    blind = Path(__file__).with_name("blind")
+    impl = IsolatedImpl(parse(f"{blind / 'dicts.py'}:names_compared_with_is")).start()
+    try:
+        with pytest.raises(KitFailure) as info:  # in the worker every name is a new str: `is` fails everywhere
+            check(impl, THREE, frameworks=False)
+        assert "never with `is`" in info.value.record["diagnosis"]
+    finally:
+        impl.close()
+    case = Case(THREE.weights, THREE.biases, THREE.activations, np.vstack([THREE.x, [[0.3, 0.1]]]),
+                np.vstack([THREE.y, [[0.2]]]))
+    impl = IsolatedImpl(parse(f"{blind / 'classes.py'}:bias_summed_over_neurons")).start()
+    try:
+        with pytest.raises(KitFailure) as info:
+            check(impl, case, frameworks=False)
+        assert "'bias_gradient_over_wrong_axis'" in info.value.record["diagnosis"]
+    finally:
+        impl.close()
