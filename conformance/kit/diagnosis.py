@@ -1,26 +1,23 @@
-"""Name the likely mistake behind a failing backprop: localise first, then explain, then name.
+"""Explain a failing backprop: localise, measure every chain-rule factor, name what the numbers equal.
 
-A shrunk example is tiny and often degenerate (zeros, one neuron a layer, one
-example), so several explanations fit it.  The diagnosis therefore runs your
-function on a few small *probe* networks chosen to tell the explanations apart
-(:func:`probes`): a 4-layer network mixing the activations of your failing example
-with m = 3 examples and n_L = 5 outputs (so that 2, m and n_L are different primes),
-and one 2-layer network per activation (the relu one has z = 0 exactly, relu's kink;
-the sigmoid and tanh ones |z| = 800 in one example, where exp overflows).  Then,
-in this order:
+The diagnosis only explains: the kit's checks decide pass or fail before it runs.  A shrunk example is
+tiny and often degenerate (zeros, one neuron a layer, one example), so the diagnosis runs your function on
+networks it chooses, in this order:
 
-1. *Where*: which tensors and layers differ (dC/dw right and dC/db wrong in layer 2;
-   only the last layer; every layer by one factor), NaN and inf with the z that
-   produce them and the stable formula.
-2. *Factors*: when every gradient is one constant multiple of the video's on every
-   network, the constant is measured on the probes and written as named cost
-   conventions (:mod:`conformance.kit.factors`): m/2 is "the 1/2 cost convention and
-   a sum over the examples".
-3. *Names*: a catalogued mistake (:mod:`conformance.core.mistakes`) is named only if it
-   gives exactly your output, every tensor, on your failing example and on every probe
-   your function runs on.
-4. *Activations*: which activations your function treats correctly, and the
-   ``--activations`` option that fits when the failure is confined to the others.
+1. *Exceptions and shapes* (:mod:`.exceptions`, :mod:`.shapes`): the kit's read-only trap translated, the
+   expected signature on a TypeError, activation names compared with ``is`` (called again with equal names
+   that are other str objects), and each wrong shape mapped to the computation that gives it.
+2. *Where*: which tensors and layers differ on your failing example and on a mixed probe network
+   (:func:`probes`: 4 layers mixing the example's activations, m = 3, n_L = 5), NaN and inf with the z that
+   produce them.  This locates numbers; it names no factor.
+3. *Factors and names on the whole output*: a constant multiple of the video's gradients written as named
+   cost conventions (:mod:`conformance.kit.factors`); a catalogued mistake (:mod:`conformance.core.mistakes`)
+   named when it gives exactly your output, every tensor, on your example and every probe it runs on.
+4. *Factor by factor* (:mod:`.measure`, :mod:`.explain`): each factor of the video's chain rule measured alone
+   on probe networks designed for it (:mod:`.probes`), for every activation your function accepts; each
+   deviating factor in numbers, and each catalogued mistake named for the factors it explains.
+5. *Activations*: the ``--activations`` option that fits when the failure is confined to some; pictures of the
+   measurement with ``BACKPROP_PICTURES=DIR`` (:mod:`.pictures`).
 
 >>> import numpy as np
 >>> from conformance.core.strategies import Case
@@ -495,7 +492,8 @@ def diagnose(case, yours_fn, failure: dict | None = None) -> str:
                      "runs your function in one) is an equal str but another object: compare names with ==, never "
                      "with `is`.")
     lines += _activation_note(obs, named)
-    lines += explain.report(measured, skip={mk.name for mk in named})
+    lines += explain.report(measured, skip={mk.name for mk in named},
+                            said={("dC0/da(L)", "factor")} if factor else ())
     if not (factor or named or shape_notes or misplaced or measured.deviating() or any("NaN" in s for s in lines)):
         lines.append("No factor measured on the probe networks deviates and no catalogued mistake matches your output: "
                      "the difference shows only on networks like your failing example. Compare your code with "

@@ -11,7 +11,7 @@ Measured factor by factor, ... probe networks the kit designs (00:43-06:33; your
 sigmoid, tanh):
   - tanh'(z) in the last position ...: 1 - tanh(z), without the square (04:27). The same in the first, hidden positions.
   Catalogued mistake for the factors it explains: 'tanh_prime_without_square' (tanh'(z)): tanh' without the square: ...
-  Agree with the video on these probes: dC0/da(L) ...
+  Agree with the video on these probes: ...
 """
 
 from __future__ import annotations
@@ -81,8 +81,9 @@ def _groups(readings):
     return out
 
 
-def report(m, skip=()) -> list:
-    """The lines of the factor report for the Measurement `m` (names in `skip` are already named elsewhere)."""
+def report(m, skip=(), said=()) -> list:
+    """The lines of the factor report for the Measurement `m` (names in `skip` are already named elsewhere; readings
+    whose key is in `said` are already explained elsewhere: their short form only)."""
     if not m.accepted:
         errors = sorted(set(m.raised.values()))[:2]
         return ["Your function ran on none of the kit's probe networks (one-neuron chains of each activation), so no "
@@ -91,7 +92,7 @@ def report(m, skip=()) -> list:
              f"function accepts {', '.join(m.accepted)}):"]
     dev = m.deviating()
     for group in _groups(dev):
-        text = group[0].text
+        text = group[0].short if group[0].key in said and group[0].short else group[0].text
         if len(group) > 1:
             others = [g.where.split(", ")[1].replace(" layer", "") for g in group[1:]]
             text += f" The same in the {', '.join(others)} position{'s' * (len(others) > 1)}."

@@ -42,6 +42,7 @@ class Reading:
     ok: bool
     text: str = ""  # the measurement in words and numbers, when it deviates
     label: str = ""  # the known variant the numbers equal exactly ('' if none)
+    short: str = ""  # the same in a few words, where another sentence already says the rest
 
     @property
     def key(self):
@@ -210,6 +211,8 @@ def _cost(call, m: Measurement):
         readings = []  # no constant to read: the form says what it is
     elif not factor_ok:
         readings[0].text, readings[0].label = _factor_text(measured, net, m.float32)
+        pts = ", ".join(f"{_num(k)} (m = {mm}, n_L = {n})" for k, mm, n in measured)
+        readings[0].short = f"dC0/da(L), on {net}: {pts} times the video's 2(a(L) - y)/m, the factor above."
     # -- the form: a function of a - y alone, linear, not clipped
     if not form_ok:
         text, label = _form_text(a, d, g, video, k11, slope, net, m.float32)
