@@ -134,7 +134,7 @@ def main(argv=None) -> int:
         t_old, text_old = cold(old, case, spec, failure) if old else (float("nan"), "")
         worst = max(worst, t_new)
 
-        def named(text):
+        def named(text, blind=blind):
             entries = all(repr(e) in text or f"- {e}:" in text for e in blind.entries)
             factor = all(p in text for p in blind.factor)
             return entries, factor, "No known signature" in text

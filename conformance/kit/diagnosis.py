@@ -487,10 +487,10 @@ def diagnose(case, yours_fn, failure: dict | None = None) -> str:
         lines.append(f"Each of these catalogued mistakes gives exactly your output {scope}:")
         lines += [f"  - {mk.name}: {mk.title}. Fix: {mk.hint} ({mk.timestamp})." for mk in named]
     if any(mk.name == "every_layer_sigmoid" for mk in named):
-        lines.append("Your function treats every activation as sigmoid here. If it picks sigma by testing the name with "
-                     "`is` (`if name is \"relu\"`), a name that comes from a file, a config or another process (the kit "
-                     "runs your function in one) is an equal str but another object: compare names with ==, never "
-                     "with `is`.")
+        lines.append("Your function treats every activation as sigmoid here. If it picks sigma by testing the name "
+                     "with `is` (`if name is \"relu\"`), a name that comes from a file, a config or another process "
+                     "(the kit runs your function in one) is an equal str but another object: compare names with ==, "
+                     "never with `is`.")
     lines += _activation_note(obs, named)
     lines += explain.report(measured, skip={mk.name for mk in named},
                             said={("dC0/da(L)", "factor")} if factor else ())

@@ -120,12 +120,16 @@ def report(m, skip=(), said=()) -> list:
     good = [f for f in dict.fromkeys(_family(r, True) for r in m.readings) if f not in bad]
     if good:
         lines.append("  Agree with the video on these probes: " + "; ".join(good) + ".")
-    if m.raised:
+    skipped = [e for e in m.raised.values() if e.startswith("not run")]
+    if skipped:
+        lines.append(f"  ({len(skipped)} probe network{'s' * (len(skipped) > 1)} {skipped[0]}.)")
+    failed = {k: v for k, v in m.raised.items() if not v.startswith("not run")}
+    if failed:
         groups = {}
-        for probe, error in m.raised.items():
+        for probe, error in failed.items():
             groups.setdefault(error, []).append(probe)
         shown = "; ".join(f"{', '.join(ps[:2])}{f' and {len(ps) - 2} more' if len(ps) > 2 else ''}: {e}"
                           for e, ps in list(groups.items())[:3])
-        lines.append(f"  On {len(m.raised)} probe network{'s' * (len(m.raised) > 1)} your function raised or returned "
+        lines.append(f"  On {len(failed)} probe network{'s' * (len(failed) > 1)} your function raised or returned "
                      f"other shapes ({shown}).")
     return lines

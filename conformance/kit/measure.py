@@ -17,6 +17,7 @@ a sentence is claimed beyond the probe it names.
 
 from __future__ import annotations
 
+import time
 import warnings
 from dataclasses import dataclass, field
 
@@ -28,7 +29,8 @@ from reference import SIGMA
 from . import factors, probes
 from .probes import D0, W_NEXT, Z_BIG, Z
 
-TOL = {False: (1e-6, 1e-9), True: (2e-3, 2e-5)}  # (rtol, atol) of a ratio: float64 answers, float32 answers
+TOL = {False: (1e-6, 1e-9), True: (2e-3, 2e-5)}
+BUDGET_S = 6.0  # seconds of probe calls at most, so that a whole diagnosis stays within 10 s on a slow function  # (rtol, atol) of a ratio: float64 answers, float32 answers
 
 
 @dataclass
@@ -73,10 +75,13 @@ class Measurement:
 class _Caller:
     """Calls `fn` on copies of a probe's arrays: (dC_dw, dC_db) as float64 arrays, or None and the error."""
 
-    def __init__(self, fn, m: Measurement):
-        self.fn, self.m = fn, m
+    def __init__(self, fn, m: Measurement, budget_s: float = BUDGET_S):
+        self.fn, self.m, self.budget_s, self.deadline = fn, m, budget_s, time.perf_counter() + budget_s
 
     def __call__(self, args, label):
+        if time.perf_counter() > self.deadline:
+            self.m.raised[label] = f"not run: the diagnosis spends at most {self.budget_s:g} s calling your function"
+            return None
         w, b, acts, x, y = args
         copies = ([a.copy() for a in w], [a.copy() for a in b], list(acts), x.copy(), y.copy())
         self.m.calls += 1
@@ -539,10 +544,10 @@ def _back_steps(call, m: Measurement, name):
 
 # ---------------------------------------------------------------- all of it
 
-def measure(fn) -> Measurement:
-    """Every reading of `fn` on the kit's probes (see the module docstring)."""
+def measure(fn, budget_s: float = BUDGET_S) -> Measurement:
+    """Every reading of `fn` on the kit's probes (see the module docstring), calling it for `budget_s` at most."""
     m = Measurement()
-    call = _Caller(fn, m)
+    call = _Caller(fn, m, budget_s)
     for name in reference.ACTIVATIONS:
         if call(probes.slope_nets(name, "last"), f"parallel one-neuron {name} chains (last layer)") is not None or \
                 call(probes.layer_net(name), f"a 2-2-2-2 {name} network") is not None:

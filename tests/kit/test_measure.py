@@ -268,3 +268,16 @@ def test_through_the_worker_names_compared_with_is_and_a_wrong_axis_are_explaine
         assert "'bias_gradient_over_wrong_axis'" in info.value.record["diagnosis"]
     finally:
         impl.close()
+
+
+def test_a_slow_function_is_measured_within_the_time_budget():
+    """The probes stop when the budget is spent, and the report says so (the whole diagnosis stays within 10 s)."""
+    import time
+
+    def slow(*args):
+        time.sleep(0.02)
+        return columns.leaky_relu_as_relu(*args)
+    m = measure.measure(slow, budget_s=0.3)
+    assert m.calls < 25
+    assert any("not run: the diagnosis spends at most" in v for v in m.raised.values())
+    assert "probe networks not run: the diagnosis spends at most 0.3 s" in "\n".join(explain.report(m))
