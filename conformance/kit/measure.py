@@ -29,8 +29,8 @@ from reference import SIGMA
 from . import factors, probes
 from .probes import D0, W_NEXT, Z_BIG, Z
 
-TOL = {False: (1e-6, 1e-9), True: (2e-3, 2e-5)}
-BUDGET_S = 6.0  # seconds of probe calls at most, so that a whole diagnosis stays within 10 s on a slow function  # (rtol, atol) of a ratio: float64 answers, float32 answers
+TOL = {False: (1e-6, 1e-9), True: (2e-3, 2e-5)}  # (rtol, atol) of a ratio: float64 answers, float32 answers
+BUDGET_S = 6.0  # seconds of probe calls at most, so that a whole diagnosis stays within 10 s on a slow function
 
 
 @dataclass
