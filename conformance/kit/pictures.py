@@ -58,11 +58,12 @@ def write(m, out) -> str:
         fig.savefig(path, dpi=100, bbox_inches="tight")
         plt.close(fig)
         written.append(path.name)
-    rows = [[r.factor, r.where, "agrees" if r.ok else "deviates", r.label[:60]] for r in m.readings]
+    rows = [[r.factor, r.where, "agrees" if r.ok else "deviates", r.label[:70]] for r in m.readings]
     if rows:
         fig, ax = plt.subplots(figsize=(10, 0.3 * len(rows) + 1))
         ax.axis("off")
-        table = ax.table(cellText=rows, colLabels=["factor", "where", "", "reading"], loc="center", cellLoc="left")
+        table = ax.table(cellText=rows, colLabels=["factor", "where", "", "the numbers equal"], loc="center",
+                         cellLoc="left", colWidths=[0.1, 0.27, 0.08, 0.55])
         table.auto_set_font_size(False)
         table.set_fontsize(7)
         for i, r in enumerate(m.readings, start=1):
