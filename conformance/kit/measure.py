@@ -217,8 +217,8 @@ def _cost(call, m: Measurement):
     elif not factor_ok:
         readings[0].text, readings[0].label = _factor_text(measured, net, m.float32)
         pts = ", ".join(f"{_num(k)} (m = {mm}, n_L = {n})" for k, mm, n in measured)
-        form = f", that is {readings[0].label}:" if readings[0].label else ","
-        readings[0].short = f"dC0/da(L), on {net}: {pts} times the video's 2(a(L) - y)/m{form} the factor above."
+        that = f", that is {readings[0].label}:" if readings[0].label else ","
+        readings[0].short = f"dC0/da(L), on {net}: {pts} times the video's 2(a(L) - y)/m{that} the factor above."
     # -- the form: a function of a - y alone, linear, not clipped
     if not form_ok:
         text, label = _form_text(a, d, g, video, k11, slope, net, m.float32)
