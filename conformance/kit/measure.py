@@ -425,17 +425,14 @@ POS = {1: "first", 2: "hidden", 3: "last"}
 
 def _layers(call, m: Measurement):
     name = probes.layer_activation(m.accepted)
-    out = []
-    decay = None  # already taken out of every dC/dw by the caller (see _extra)
+    out = []  # an extra term c w(l) is already taken out of every dC/dw by the caller (see _extra)
     args = probes.layer_net(name)
     mine = call(args, f"a 2-2-2-2 {name} network")
     if mine is not None:
         with np.errstate(all="ignore"):
             t = reference.backprop_trace(*args)
         for l in (1, 2, 3):
-            dw, db, w = mine[0][l - 1], mine[1][l - 1], args[0][l - 1]
-            if decay is not None:
-                dw = dw - decay * w
+            dw, db = mine[0][l - 1], mine[1][l - 1]
             prev = t.a[l - 1][0]
             where = f"layer {l} ({POS[l]}) of a 2-2-2-2 {name} network"
             if not np.any(dw) and not np.any(db) and np.any(t.dC_dw[l - 1]):
