@@ -281,3 +281,26 @@ def test_a_slow_function_is_measured_within_the_time_budget():
     assert m.calls < 25
     assert any("not run: the diagnosis spends at most" in v for v in m.raised.values())
     assert "probe networks not run: the diagnosis spends at most 0.3 s" in "\n".join(explain.report(m))
+
+
+ONLY = {  # single-factor entries: the factors whose readings may deviate (localisation claims only what it measured)
+    "dC0/da(L)": ("half_cost_convention", "half_sum_cost", "sum_over_examples", "mean_over_outputs_too",
+                  "sign_of_a_minus_y", "divided_by_m_twice", "cost_instead_of_its_derivative"),
+    "sigma'": ("tanh_prime_without_square", "tanh_prime_formula_on_z", "sigma_prime_of_a", "relu_prime_at_zero_is_one",
+               "relu_prime_at_zero_is_half", "relu_prime_from_a_with_ge", "sigma_prime_twice_in_last_layer",
+               "sigma_prime_missing_in_last_layer", "sigma_prime_missing_in_hidden_layers",
+               "sigmoid_prime_formula_on_z"),
+    "dz/dw": ("weight_gradient_uses_z", "transposed_weight_gradient", "weight_gradient_averaged_again"),
+    "dz/db": ("bias_gradient_from_one_example", "bias_gradient_averaged_again", "bias_gradient_without_1_over_m",
+              "bias_gradient_before_sigma_prime", "bias_gradient_left_at_zero"),
+    "dz/da": ("no_sum_over_paths", "in_place_weight_update", "sigma_prime_skipped_going_back"),
+    "overflow": ("sigmoid_prime_from_exponentials", "tanh_from_exponentials", "sigmoid_from_exp_over_one_plus_exp"),
+}
+
+
+@pytest.mark.parametrize("factor, name", [(f, n) for f, names in ONLY.items() for n in names])
+@pytest.mark.parametrize("row", ["float64", "float32"])
+def test_a_mistake_in_one_factor_deviates_in_that_factor_alone(factor, name, row):
+    mk = CATALOG[name]
+    m = measure.measure(mk.function if row == "float64" else mk.function32)
+    assert m.deviating() and {r.factor for r in m.deviating()} == {factor}, [(r.key, r.label) for r in m.deviating()]
