@@ -37,7 +37,7 @@ CORPUS = (
     Blind(classes.in_place_update_and_half_sum, "classes", ("half_sum_cost",),
           ("that is m/2", "already moved by -0.1 dC/dw"), compound=True),
     Blind(classes.bias_summed_over_neurons, "classes", ("bias_gradient_over_wrong_axis",),
-          ("summed over the neurons (axis=1)",)),
+          ("instead of over the examples (axis=0, the rows)",)),
     Blind(dicts.epsilon_in_z, "dicts", (), ("as if your a(L) were off by 0.001",)),
     Blind(dicts.clipped_inputs, "dicts", (), ("a(0) clipped to [-1, 1]",)),
     Blind(dicts.weight_gradient_from_own_layer, "dicts", ("activation_off_by_one_layer",),
