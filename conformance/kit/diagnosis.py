@@ -385,7 +385,7 @@ def matches(obs) -> list:
 
 # ---------------------------------------------------------------- 4. activations
 
-def _activation_note(obs, named) -> list:
+def _activation_note(obs, named, measured=None) -> list:
     pure = {ob.names[0]: ob for ob in obs if ob.kind == "pure"}
     if len(pure) < 2:
         return []
@@ -396,6 +396,12 @@ def _activation_note(obs, named) -> list:
     if named and not any(mk.name == "every_layer_sigmoid" for mk in named):
         return []  # a catalogued mistake confined to one activation explains it better
     raised = [n for n in bad if pure[n].yours is None]
+    if measured is not None and measured.accepted and not raised and not any(
+            not r.ok and r.factor in ("sigma'", "overflow") and r.where.split(",")[0] in bad
+            for r in measured.readings):
+        return [f"Activations: your function gets probe networks of only {', '.join(good)} right and "
+                f"{', '.join(bad)} wrong, but {', '.join(bad)}'s sigma' measured on one-neuron chains agrees with "
+                "the video's: the difference on those networks comes from a factor measured below."]
     return [f"Activations: your function gets probe networks of only {', '.join(good)} right and "
             f"{', '.join(bad)} wrong" + (f" ({', '.join(raised)}: it raised)" if raised else "") + ". If your "
             f"backprop supports only {', '.join(good)}, draw only those: pytest --impl=... "
@@ -491,7 +497,7 @@ def diagnose(case, yours_fn, failure: dict | None = None) -> str:
                      "with `is` (`if name is \"relu\"`), a name that comes from a file, a config or another process "
                      "(the kit runs your function in one) is an equal str but another object: compare names with ==, "
                      "never with `is`.")
-    lines += _activation_note(obs, named)
+    lines += _activation_note(obs, named, measured)
     lines += explain.report(measured, skip={mk.name for mk in named},
                             said={("dC0/da(L)", "factor")} if factor else ())
     if not (factor or named or shape_notes or misplaced or measured.deviating() or any("NaN" in s for s in lines)):

@@ -304,3 +304,11 @@ def test_a_mistake_in_one_factor_deviates_in_that_factor_alone(factor, name, row
     mk = CATALOG[name]
     m = measure.measure(mk.function if row == "float64" else mk.function32)
     assert m.deviating() and {r.factor for r in m.deviating()} == {factor}, [(r.key, r.label) for r in m.deviating()]
+
+
+def test_the_activations_note_does_not_blame_a_sigma_that_measures_right():
+    """Clipped gradients fail the relu probe (larger gradients there), but relu' itself measures right."""
+    case = Case(THREE.weights, THREE.biases, ["relu", "sigmoid", "sigmoid"], THREE.x, 10 * THREE.y)
+    text = diagnose(case, classes.clipped_gradients)
+    assert "check sigma and sigma' of relu" not in text
+    assert "relu's sigma' measured on one-neuron chains agrees with the video's" in text
