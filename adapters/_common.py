@@ -1,4 +1,4 @@
-"""What both adapters need and neither framework provides: numpy only.
+"""What the four adapters (torch, jax, flax, autograd) need and no framework provides: numpy only.
 
 ``own_dtype`` is the dtype a parameter list keeps when no dtype is asked for.  Parameters that
 come without activations (a pytree, a flax dict, bare tensors) are checked by

@@ -262,7 +262,8 @@ def sgd_trajectory(weights, biases, activations, x, y, eta, steps, *, dtype=np.f
                                                    precision=_precision(precision)))
     L = len(sizes) - 1
     wshapes, bshapes = [(sizes[i + 1], sizes[i]) for i in range(L)], [(sizes[i + 1],) for i in range(L)]
-    states = [(_cut(args[0], wshapes), _cut(args[1], bshapes))]
+    start_ws, start_bs = jax.device_get((args[0], args[1]))  # numpy: slicing a jax array compiles a slice per shape
+    states = [(_cut(start_ws, wshapes), _cut(start_bs, bshapes))]
     for t in range(int(steps)):
         states.append((_cut([w[t] for w in ws_t[:L]], wshapes), _cut([b[t] for b in bs_t[:L]], bshapes)))
     return states

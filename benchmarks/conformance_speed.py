@@ -4,7 +4,7 @@ Run from the repository root:
 
     python benchmarks/conformance_speed.py            # oracles, then plain `pytest` (ci profile) timed
     python benchmarks/conformance_speed.py --no-pytest  # oracles only (seconds)
-    python benchmarks/conformance_speed.py --pytest-args "tests/test_conformance_trace.py"
+    python benchmarks/conformance_speed.py --pytest-args "conformance/suite/test_trace.py"
     python benchmarks/conformance_speed.py --large 4096,4096,4096,4096,10 --batch 4096 --device cuda
                                                       # gradient time on one large float32 network
 

@@ -82,8 +82,8 @@ fi
 
 if [ "$MODE" = cpu ]; then DEVICE=cpu; PROFILE=dev; SIZES=256,256,256,256,10; BATCH=256
 else DEVICE=cuda; PROFILE=ci; SIZES=4096,4096,4096,4096,10; BATCH=4096; fi
-TESTS="tests/test_conformance_trace.py tests/test_conformance_training.py tests/test_conformance_roundtrip.py tests/test_device.py"
-SCALE_TESTS="-m scale tests/test_conformance_scale.py"
+TESTS="conformance/suite/test_trace.py conformance/suite/test_training.py conformance/suite/test_roundtrip.py conformance/suite/test_edges.py tests/test_device.py"
+SCALE_TESTS="-m scale conformance/suite/test_scale.py"
 run_suite() {  # $1 = label, $2 = the tests, rest = extra pytest args
   local label=$1 tests=$2; shift 2
   local cmd=($PY -m pytest -p no:cacheprovider -rs --device=$DEVICE --hypothesis-profile=$PROFILE

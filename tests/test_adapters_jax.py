@@ -53,6 +53,7 @@ def test_float32(pad_to):
     assert_trace_close(t, reference.backprop_trace(*net, dtype=np.float32), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.extended  # about 20 XLA compilations (each unpadded shape compiles): .ci/run's extended step
 @pytest.mark.parametrize("pad_to, compiles", [((7, 9), "one per depth"), ((7, 9, 4), "one")])
 def test_padded_equals_unpadded_and_compiles_once(pad_to, compiles):
     rng = np.random.default_rng(len(pad_to))

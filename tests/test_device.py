@@ -146,7 +146,7 @@ def test_one_case_on_cuda(impl, monkeypatch):
     if reason:
         pytest.skip(reason)
     from conformance.suite.assertions import assert_trace_agrees
-    from tests.test_conformance_meta import _case
+    from conformance.suite.edges import sample_case as _case
 
     monkeypatch.setattr(oracles.SETTINGS, "device", "cuda")
     for dtype in ("float64", "float32"):
@@ -155,6 +155,7 @@ def test_one_case_on_cuda(impl, monkeypatch):
         assert_trace_agrees(c, dtype, tol, dtype, impl, oracles.trace(impl, c, dtype))
 
 
+@pytest.mark.extended  # two pytest runs in subprocesses: .ci/run's extended step
 def test_command_line_cuda_without_gpu_skips_with_reasons_and_header(tmp_path):
     """The header, the summary table and the --conformance-report JSON, as a user's run shows them; scale deselected."""
     if device.torch_sees_gpu() or device.jax_sees_gpu():
@@ -162,8 +163,8 @@ def test_command_line_cuda_without_gpu_skips_with_reasons_and_header(tmp_path):
     path = tmp_path / "report.json"
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", "--device=cuda", "--allow-tf32",
-         "--hypothesis-profile=dev", f"--conformance-report={path}", "tests/test_conformance_roundtrip.py",
-         "tests/test_conformance_scale.py"],
+         "--hypothesis-profile=dev", f"--conformance-report={path}", "conformance/suite/test_roundtrip.py",
+         "conformance/suite/test_scale.py"],
         cwd=ROOT, capture_output=True, text=True, timeout=120)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
@@ -190,6 +191,7 @@ def test_command_line_cuda_without_gpu_skips_with_reasons_and_header(tmp_path):
     assert bad.returncode == 4 and "--device must be one of cpu, cuda, auto" in bad.stderr + bad.stdout
 
 
+@pytest.mark.extended  # the GPU script's dry run starts torch and jax in subprocesses: .ci/run's extended step
 def test_gpu_check_dry_run_finds_the_tools_and_prints_its_plan(tmp_path):
     env = dict(os.environ, PYTHON=sys.executable, OUT=str(tmp_path))
     proc = subprocess.run(["bash", os.path.join(ROOT, "benchmarks", "gpu_check.sh"), "--dry-run"], cwd=ROOT, env=env,
@@ -244,3 +246,24 @@ def test_registry_drives_availability_header_and_kit_oracles(monkeypatch):
         assert dw[0].dtype == np.float64 and dw[0][0, 0] == -1.0 and db[0][0] == -1.0, title
     text = "\n".join(device.header_lines(device.environment("cpu", False, device.apply_precision(False))))
     assert "conformance frameworks checked: " + ", ".join(frameworks.NAMES) in text
+
+
+class _Session(_Config):
+    def __init__(self, args=(), plugins=(), **options):
+        self.args, self.options = list(args), {"plugins": list(plugins), **options}
+
+
+@pytest.mark.parametrize("args, plugins, options, expected", [
+    (["conformance.suite"], [], {}, True),                       # pytest --pyargs conformance.suite
+    ([os.path.join("site-packages", "conformance", "suite", "test_trace.py")], [], {}, True),
+    (["tests"], ["conformance.suite.plugin"], {}, True),        # this project's addopts
+    (["tests"], [], {"framework": ["torch"]}, True),
+    (["tests"], [], {}, False),                                  # an unrelated project: the plugin stays inert
+    (["conformance.suite"], [], {"impl": "mine.py:backprop"}, False),  # a kit run: the kit's plugin has it
+])
+def test_the_suite_runs_only_where_a_session_asks_for_it(monkeypatch, args, plugins, options, expected):
+    monkeypatch.delenv(frameworks.ENV, raising=False)
+    monkeypatch.delenv(plugin.KIT_ENV, raising=False)
+    assert plugin.wanted(_Session(args, plugins, **options)) is expected
+    monkeypatch.setenv(plugin.KIT_ENV, "mine.py:backprop")
+    assert plugin.wanted(_Session(args, plugins, **options)) is False

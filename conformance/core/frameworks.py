@@ -33,34 +33,40 @@ from __future__ import annotations
 import functools
 import importlib
 import os
-from dataclasses import dataclass
+import sys
 
 import numpy as np
 
-ENV = "CONFORMANCE_FRAMEWORK"
+from .settings import ENV, SETTINGS, Settings  # noqa: F401  (re-exported: the suite's plugin reads them numpy-free)
+
 PAD = (6, 8, 4)  # (width, batch, depth) the jax entry pads to: covers every drawn case, see strategies.LIMITS
-
-
-@dataclass
-class Settings:
-    """What the plugin chose: the device ("cpu"/"cuda") and whether TF32 is allowed."""
-
-    device: str = "cpu"
-    tf32: bool = False
-
-
-SETTINGS = Settings()
 
 
 def _f64(arrays):
     return [np.asarray(a, np.float64) for a in arrays]
 
 
+TRACE_FIELDS = ("z", "a", "dC_dz", "dC_da", "dC_dw", "dC_db", "C")
+
+
 def as_trace(t):
-    """A :class:`reference.Trace` from what a framework's ``trace`` returned (a Trace, or a dict of its fields)."""
+    """A :class:`reference.Trace` from what a framework's ``trace`` returned.
+
+    Any of the shapes docs/frameworks.md allows: a :class:`reference.Trace`, a mapping with
+    the keys :data:`TRACE_FIELDS` (extra keys ignored), or any object with those attributes
+    (a dataclass, a namedtuple, a ``SimpleNamespace``); each per-layer field a list or tuple
+    of arrays (numpy or anything ``np.asarray`` reads), ``C`` a number or a 0-d array.
+    """
     import reference
 
-    return reference.Trace(**t) if isinstance(t, dict) else t
+    if isinstance(t, reference.Trace):
+        return t
+    get = t.get if hasattr(t, "keys") else (lambda k, d=None: getattr(t, k, d))
+    missing = [k for k in TRACE_FIELDS if get(k, None) is None]
+    if missing:
+        raise TypeError(f"trace() returned a {type(t).__name__} without {', '.join(missing)}: return a dict with "
+                        f"the keys {', '.join(TRACE_FIELDS)}, or an object with those attributes (docs/frameworks.md)")
+    return reference.Trace(**{k: (get(k) if k == "C" else list(get(k))) for k in TRACE_FIELDS})
 
 
 class Framework:
@@ -102,9 +108,13 @@ class Framework:
         return self._available
 
     def version(self) -> str:
-        if self.module:
-            return str(getattr(importlib.import_module(self.module), "__version__", "?"))
-        return getattr(self, "__version__", "?")
+        """The version the header and the report show: the module's ``__version__``, else the version of the
+        installed distribution that provides it (``importlib.metadata``), else "unknown"; without a
+        :attr:`module`, the class's own ``__version__`` or "unknown"."""
+        if not self.module:
+            return str(getattr(self, "__version__", "unknown"))
+        found = getattr(importlib.import_module(self.module), "__version__", None)
+        return str(found) if found is not None else _distribution_version(self.module)
 
     def start(self) -> None:
         """Session setup, once, before anything runs (jax: turn on x64)."""
@@ -170,7 +180,8 @@ class Framework:
             "case = Case(weights, biases, activations, x, y)",
         ]
         if step is None:
-            body = [f"t = fw.trace(case, {np.dtype(dtype).name!r})", f"print({self.name!r}, " + show.format("t") + ")"]
+            body = [f"t = frameworks.as_trace(fw.trace(case, {np.dtype(dtype).name!r}))",
+                    f"print({self.name!r}, " + show.format("t") + ")"]
         else:
             body = [f"print({self.name!r}, fw.trajectory(case, {step!r}, 1, {np.dtype(dtype).name!r})[1])"]
         return head + body
@@ -372,14 +383,6 @@ class Autograd(Framework):
 
     name, module, install, title = "autograd", "autograd", "autograd", "HIPS autograd"
 
-    def version(self):
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            return version("autograd")
-        except PackageNotFoundError:
-            return "?"
-
     def precision(self, tf32):
         return {"autograd matmul": "numpy (BLAS) in the dtype asked for; no TF32 path"}
 
@@ -423,6 +426,19 @@ NAMES: list[str] = list(DEFAULT)
 _ACTIVE: dict[str, Framework] = {}
 
 
+def _distribution_version(module: str) -> str:
+    """The version of the installed distribution that provides `module` (autograd has no ``__version__``)."""
+    from importlib import metadata
+
+    top = module.split(".")[0]
+    for dist in [*metadata.packages_distributions().get(top, []), top]:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return "unknown"
+
+
 @functools.cache
 def _imports(module: str) -> bool:
     try:
@@ -451,7 +467,7 @@ def load(spec: str) -> Framework:
                                  "(a conformance.core.frameworks.Framework subclass)")
     mod_name, _, attr = spec.partition(":")
     try:
-        obj = getattr(importlib.import_module(mod_name), attr)
+        obj = getattr(_import_here(mod_name), attr)
     except (ImportError, AttributeError) as exc:
         raise FrameworkSpecError(f"--framework={spec!r}: cannot import it ({type(exc).__name__}: {exc}); "
                                  "run pytest from the folder that holds the module, or put it on PYTHONPATH") from None
@@ -465,6 +481,20 @@ def load(spec: str) -> Framework:
         fw.name = attr
     fw.spec = spec
     return fw
+
+
+def _import_here(mod_name: str):
+    """Import `mod_name`, also from the current folder (the ``pytest`` command, unlike ``python -m pytest``, does
+    not put it on sys.path, and ``--pyargs conformance.suite`` collects nothing from there); appended, so a
+    module of the current folder never shadows an installed one."""
+    try:
+        return importlib.import_module(mod_name)
+    except ModuleNotFoundError as exc:
+        here = os.getcwd()
+        if exc.name != mod_name.split(".")[0] or here in sys.path or "" in sys.path:
+            raise
+        sys.path.append(here)
+        return importlib.import_module(mod_name)
 
 
 def parse(values) -> list[str]:
@@ -503,14 +533,6 @@ def selected() -> list[Framework]:
 def known() -> list[Framework]:
     """The selected frameworks, then the built-ins not selected (the others a failure message may ask)."""
     return selected() + [builtin(n) for n in BUILTIN if n not in NAMES]
-
-
-def start_available() -> list[str]:
-    """Import every built-in and selected framework that is installed, running its start-up (jax: x64 on).
-
-    For a session that asks frameworks as oracles (the kit), at configure time, before anything runs.
-    """
-    return [fw.name for fw in known() if fw.availability()[0]]
 
 
 def available_backprops() -> dict:

@@ -1,26 +1,23 @@
-"""Name the likely mistake behind a failing backprop: localise first, then explain, then name.
+"""Explain a failing backprop: localise, measure every chain-rule factor, name what the numbers equal.
 
-A shrunk example is tiny and often degenerate (zeros, one neuron a layer, one
-example), so several explanations fit it.  The diagnosis therefore runs your
-function on a few small *probe* networks chosen to tell the explanations apart
-(:func:`probes`): a 4-layer network mixing the activations of your failing example
-with m = 3 examples and n_L = 5 outputs (so that 2, m and n_L are different primes),
-and one 2-layer network per activation (the relu one has z = 0 exactly, relu's kink;
-the sigmoid and tanh ones |z| = 800 in one example, where exp overflows).  Then,
-in this order:
+The diagnosis only explains: the kit's checks decide pass or fail before it runs.  A shrunk example is
+tiny and often degenerate (zeros, one neuron a layer, one example), so the diagnosis runs your function on
+networks it chooses, in this order:
 
-1. *Where*: which tensors and layers differ (dC/dw right and dC/db wrong in layer 2;
-   only the last layer; every layer by one factor), NaN and inf with the z that
-   produce them and the stable formula.
-2. *Factors*: when every gradient is one constant multiple of the video's on every
-   network, the constant is measured on the probes and written as named cost
-   conventions (:mod:`conformance.kit.factors`): m/2 is "the 1/2 cost convention and
-   a sum over the examples".
-3. *Names*: a catalogued mistake (:mod:`conformance.core.mistakes`) is named only if it
-   gives exactly your output, every tensor, on your failing example and on every probe
-   your function runs on.
-4. *Activations*: which activations your function treats correctly, and the
-   ``--activations`` option that fits when the failure is confined to the others.
+1. *Exceptions and shapes* (:mod:`.exceptions`, :mod:`.shapes`): the kit's read-only trap translated, the
+   expected signature on a TypeError, activation names compared with ``is`` (called again with equal names
+   that are other str objects), and each wrong shape mapped to the computation that gives it.
+2. *Where*: which tensors and layers differ on your failing example and on a mixed probe network
+   (:func:`probes`: 4 layers mixing the example's activations, m = 3, n_L = 5), NaN and inf with the z that
+   produce them.  This locates numbers; it names no factor.
+3. *Factors and names on the whole output*: a constant multiple of the video's gradients written as named
+   cost conventions (:mod:`conformance.kit.factors`); a catalogued mistake (:mod:`conformance.core.mistakes`)
+   named when it gives exactly your output, every tensor, on your example and every probe it runs on.
+4. *Factor by factor* (:mod:`.measure`, :mod:`.explain`): each factor of the video's chain rule measured alone
+   on probe networks designed for it (:mod:`.probes`), for every activation your function accepts; each
+   deviating factor in numbers, and each catalogued mistake named for the factors it explains.
+5. *Activations*: the ``--activations`` option that fits when the failure is confined to some; pictures of the
+   measurement with ``BACKPROP_PICTURES=DIR`` (:mod:`.pictures`).
 
 >>> import numpy as np
 >>> from conformance.core.strategies import Case
@@ -44,7 +41,7 @@ import reference
 from conformance.core.mistakes import CATALOG
 from conformance.core.naming import layer_name
 
-from . import factors
+from . import exceptions, explain, factors, measure, pictures, shapes
 
 EXP_LIMIT = {"float64": 709.0, "float32": 88.0}  # |z| beyond which exp(|z|) overflows
 STABLE = {
@@ -192,6 +189,10 @@ def _layers(ls):
     return f"layer {ls[0]}" if len(ls) == 1 else "layers " + ", ".join(map(str, ls))
 
 
+def _differ(ls):
+    return "differs" if len(ls) == 1 else "differ"
+
+
 def where(ob) -> str | None:
     """One sentence locating the difference on one observation."""
     if ob.yours is None or len(ob.yours[0]) != len(ob.ref[0]) or len(ob.yours[1]) != len(ob.ref[1]):
@@ -215,8 +216,9 @@ def where(ob) -> str | None:
     if L > 1 and set(bad_w) == set(bad_b) == {L}:
         return f"only the last layer's gradients, dC/dw({L}) and dC/db({L}), differ; layers 1..{L - 1} are right"
     if L > 1 and L not in bad_w and L not in bad_b:
-        return (f"the last layer's gradients are right, {_layers(set(bad_w) | set(bad_b))} differ: the error is in "
-                "going backwards, dC/da(l-1)_k = sum_j w(l)_jk sigma'(z(l)_j) dC/da(l)_j (06:15, 08:32)")
+        return (f"the last layer's gradients are right, {_layers(set(bad_w) | set(bad_b))} "
+                f"{_differ(set(bad_w) | set(bad_b))} (this locates where "
+                "the numbers differ, not which factor: see the factors measured below)")
     if bad == set(st):
         return "every dC/dw and dC/db differs, in every layer (not by one common factor)"
     return f"dC/dw differs in {_layers(bad_w)}, dC/db in {_layers(bad_b)}; the rest is right"
@@ -310,37 +312,6 @@ def _factor(obs) -> list:
 
 # ---------------------------------------------------------------- shapes and rounding
 
-def _shape_notes(ref, yours) -> list:
-    """Sentences for gradients in the wrong shape, saying whether the entries themselves are right."""
-    notes = []
-    for (sym, l, r), (_, _, g) in zip(_tensors(ref), _tensors(yours)):
-        like = "w" if sym == "dC/dw" else "b"
-        if r.shape == g.shape:
-            continue
-        if sym == "dC/dw" and g.shape == r.shape[::-1]:
-            right = _close(r.T, g)
-            notes.append(f"{sym}({l}) came back transposed, (n_(l-1), n_l) instead of w(l)'s (n_l, n_(l-1))"
-                         + (" (its entries, transposed back, are right)" if right else
-                            " (and even transposed back its entries differ from the reference's)")
-                         + ": dC/dw(l)_jk has row j (layer l) and column k (layer l-1) like w_jk (07:33): "
-                         "dC/dz(l)^T a(l-1), not a(l-1)^T dC/dz(l).")
-        elif g.size == r.size and g.squeeze().shape == r.squeeze().shape:
-            if _close(r.squeeze(), g.squeeze()):
-                notes.append(f"{sym}({l}) has shape {g.shape}: the right entries with an extra axis of length 1 "
-                             f"(a column vector, or keepdims=True?): return it shaped like {like}({l}), {r.shape}, "
-                             f"e.g. with .reshape({like}.shape).")
-            else:
-                notes.append(f"{sym}({l}) has shape {g.shape}, an extra axis of length 1 where {like}({l}) is "
-                             f"{r.shape}, and its entries differ from the reference's too.")
-        elif g.size == r.size:
-            notes.append(f"{sym}({l}) has shape {g.shape} and {g.size} entries like {like}({l}) {r.shape}: "
-                         "check which axis each index j, k and each example runs along.")
-        else:
-            notes.append(f"{sym}({l}) has shape {g.shape} where {like}({l}) is {r.shape}: check which axis you "
-                         "summed over (the examples are the rows) and which layer's arrays you used.")
-    return notes
-
-
 def _misplaced(ref, yours):
     """Layers l whose dC/dw(l) equals the reference's transposed and reshaped to w(l)'s shape (and is wrong)."""
     return [l for l, (r, g) in enumerate(zip(ref[0], yours[0]), start=1)
@@ -391,6 +362,8 @@ def _dtypes_note(fn, case) -> str:
 def matches(obs) -> list:
     """Catalogued mistakes that give your output, every tensor, on every network your function ran on."""
     ran = [ob for ob in obs if ob.yours is not None]
+    if all(_same(ob.ref, ob.yours, ob.float32) for ob in ran):
+        return []  # right wherever it ran: an entry that equals it there is a twin of the correct backprop
     found = []
     for mk in CATALOG.values():
         if mk.name == "float32_leak":
@@ -412,7 +385,7 @@ def matches(obs) -> list:
 
 # ---------------------------------------------------------------- 4. activations
 
-def _activation_note(obs, named) -> list:
+def _activation_note(obs, named, measured=None) -> list:
     pure = {ob.names[0]: ob for ob in obs if ob.kind == "pure"}
     if len(pure) < 2:
         return []
@@ -423,6 +396,12 @@ def _activation_note(obs, named) -> list:
     if named and not any(mk.name == "every_layer_sigmoid" for mk in named):
         return []  # a catalogued mistake confined to one activation explains it better
     raised = [n for n in bad if pure[n].yours is None]
+    if measured is not None and measured.accepted and not raised and not any(
+            not r.ok and r.factor in ("sigma'", "overflow") and r.where.split(",")[0] in bad
+            for r in measured.readings):
+        return [f"Activations: your function gets probe networks of only {', '.join(good)} right and "
+                f"{', '.join(bad)} wrong, but {', '.join(bad)}'s sigma' measured on one-neuron chains agrees with "
+                "the video's: the difference on those networks comes from a factor measured below."]
     return [f"Activations: your function gets probe networks of only {', '.join(good)} right and "
             f"{', '.join(bad)} wrong" + (f" ({', '.join(raised)}: it raised)" if raised else "") + ". If your "
             f"backprop supports only {', '.join(good)}, draw only those: pytest --impl=... "
@@ -445,16 +424,25 @@ def diagnose(case, yours_fn, failure: dict | None = None) -> str:
     worker's record of an exception: kind, type, text, traceback; or None), ``problem`` (a structure
     problem's text, or None) and ``layout`` (how the inputs were handed over: plain, readonly, strided).
     """
+    failure = failure or {}
+    lines = exceptions.explain(failure, case, yours_fn)
+    identity = exceptions.compares_names_by_identity(yours_fn)
+    if identity:
+        lines.append(identity)
     obs = observe(case, yours_fn)
     first = obs[0]
+    measured = measure.measure(yours_fn)
     if first.yours is None:
-        return "No diagnosis: your output cannot be read as (dC_dw, dC_db) lists of arrays."
+        lines += shapes.from_problem(case, failure.get("problem"))
+        if not lines:
+            lines.append("Your output on the failing example cannot be read as (dC_dw, dC_db) lists of arrays.")
+        return "\n".join(lines + explain.report(measured) + _pictures(measured))
     again, _ = _call(yours_fn, case.args())
     if not _same(first.yours, again, first.float32):
         return ("Your function gave a different answer when called again with the same inputs: it keeps state "
                 "between calls (a cache, a module-level buffer, gradients accumulated with +=), so the "
                 "numbers above depend on the calls before them, and the reproduction may pass on its own.")
-    lines = []
+    lines += _writes_into_inputs(yours_fn, case, failure)
     sentence = where(first)
     if sentence:
         lines.append(f"Where: {sentence}.")
@@ -464,7 +452,7 @@ def diagnose(case, yours_fn, failure: dict | None = None) -> str:
         if other and other != sentence:
             lines.append(f"On {mixed.label}: {other}.")
     lines += _nonfinite(obs)
-    shape_notes = _shape_notes(first.ref, first.yours)
+    shape_notes = shapes.explain(case, first.yours)
     lines += shape_notes
     misplaced = _misplaced(first.ref, first.yours)
     if mixed is not None and mixed.yours is not None and not _same(mixed.ref, mixed.yours):
@@ -504,9 +492,49 @@ def diagnose(case, yours_fn, failure: dict | None = None) -> str:
     elif named:
         lines.append(f"Each of these catalogued mistakes gives exactly your output {scope}:")
         lines += [f"  - {mk.name}: {mk.title}. Fix: {mk.hint} ({mk.timestamp})." for mk in named]
-    lines += _activation_note(obs, named)
-    if not (factor or named or shape_notes or misplaced or any("NaN" in s for s in lines)):
-        lines.append("No known signature or catalogued mistake matches your output on every probe network. Compare "
-                     "your code with reference/backpropagation.py one layer at a time; `python -m reference explain` "
-                     "prints every factor of the chain rule for one example.")
-    return "\n".join(lines)
+    if any(mk.name == "every_layer_sigmoid" for mk in named):
+        lines.append("Your function treats every activation as sigmoid here. If it picks sigma by testing the name "
+                     "with `is` (`if name is \"relu\"`), a name that comes from a file, a config or another process "
+                     "(the kit runs your function in one) is an equal str but another object: compare names with ==, "
+                     "never with `is`.")
+    lines += _activation_note(obs, named, measured)
+    lines += explain.report(measured, skip={mk.name for mk in named},
+                            said={("dC0/da(L)", "factor")} if factor else ())
+    if not (factor or named or shape_notes or misplaced or measured.deviating() or any("NaN" in s for s in lines)):
+        lines.append("No factor measured on the probe networks deviates and no catalogued mistake matches your output: "
+                     "the difference shows only on networks like your failing example. Compare your code with "
+                     "reference/backpropagation.py one layer at a time; `python -m reference explain` prints every "
+                     "factor of the chain rule for one example.")
+    return "\n".join(lines + _pictures(measured))
+
+
+def _pictures(measured) -> list:
+    out = pictures.folder()
+    return [pictures.write(measured, out)] if out else []
+
+
+def _writes_into_inputs(fn, case, failure) -> list:
+    """A sentence when `fn` (called here, in this process) changes the arrays it is given."""
+    if failure.get("check") not in ("updated_inputs", "deterministic", "independent_results", "no_mutation") or \
+            hasattr(fn, "probe"):
+        return []
+    args = _copies(case.args())
+    before = _copies(args)
+    _call_raw(fn, args)
+    changed = [f"{what}[{i}]" for what, k in (("weights", 0), ("biases", 1)) for i, (a, b) in
+               enumerate(zip(args[k], before[k])) if not np.array_equal(a, b, equal_nan=True)]
+    changed += [what for what, k in (("x", 3), ("y", 4)) if not np.array_equal(args[k], before[k], equal_nan=True)]
+    if not changed:
+        return []
+    return [f"Measured: your function writes into the arrays it is given ({', '.join(changed)} changed during a call "
+            "on copies), so a later call sees the values it wrote, not a cache's: leave the inputs alone and "
+            "compute into new arrays."]
+
+
+def _call_raw(fn, args):
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            fn(*args)
+        except Exception:  # noqa: BLE001
+            pass

@@ -23,7 +23,15 @@ FIELDS = ("z", "a", "dC_dz", "dC_da", "dC_dw", "dC_db")
 
 
 class ConformanceError(AssertionError):
-    """A framework disagrees with the reference beyond the tolerance."""
+    """A framework disagrees with the reference beyond the tolerance.
+
+    ``excess`` is the disagreement as a fraction of the tolerance (> 1), or None where
+    nothing could be compared (a shape that differs): what the report's row shows.
+    """
+
+    def __init__(self, message: str, excess: float | None = None):
+        super().__init__(message)
+        self.excess = excess
 
 
 def _literal(a) -> str:
@@ -160,7 +168,7 @@ def assert_trace_agrees(case, dtype, tol: Tolerance, mode: str, checked: str, th
             raise ConformanceError(failure_message(
                 what=name, case=case, dtype=dtype, tol=tol, mode=mode, checked=checked, ref_value=r[at],
                 values=values, allowed=float(tol.atol + tol.safety * b[at]), excess=top, bound=float(b[at]),
-                snippet=reproducer(case, dtype, entry=(field, index, at))))
+                snippet=reproducer(case, dtype, entry=(field, index, at))), excess=top)
     return worst
 
 
@@ -192,5 +200,5 @@ def assert_step_agrees(case, eta, dtype, tol: Tolerance, mode: str, checked: str
                     what=f"{tensor_name(field, i, at)} after step {t + 1} (eta={eta!r})", case=case, dtype=dtype,
                     tol=tol, mode=mode, checked=checked, ref_value=r[at], values=values,
                     allowed=float(tol.atol + tol.safety * b[at]), excess=top, bound=float(b[at]),
-                    snippet=reproducer(case, dtype, step=(eta, t))))
+                    snippet=reproducer(case, dtype, step=(eta, t))), excess=top)
     return worst

@@ -104,11 +104,15 @@ def tolerance_rows(tf32: bool) -> dict:
 def environment(device: str, tf32: bool, precision: dict) -> dict:
     """Versions, device and precision: the report header and the JSON's "environment"."""
     env = {"numpy": np.__version__, "frameworks": list(frameworks.NAMES)}
+    facts = {}
     for fw in frameworks.selected():
         ok, info = fw.availability()
         env[fw.name] = (info + (f" ({fw.spec})" if fw.spec else "")) if ok else "not installed"
         if ok:
-            env.update(fw.environment())
+            facts.update(fw.environment())
+    env.update(facts)
+    env["framework facts"] = list(facts)  # the keys each Framework.environment() added: the header's first line
+    env["precision settings"] = list(precision)  # the keys Framework.precision() returned: its precision line
     env["device"] = device
     env["gpu"] = gpu_model() if device == "cuda" else "none (cpu)"
     env["tf32"] = bool(tf32)
@@ -122,12 +126,11 @@ def header_lines(env: dict) -> list[str]:
     """The lines pytest prints under its own header."""
     names = env.get("frameworks", [])
     versions = ", ".join(f"{k} {env[k]}" for k in ["numpy", *names] if k in env)
-    extras = "; ".join(f"{k}: {env[k]}" for k in ("jax x64",) if k in env)
+    extras = "; ".join(f"{k}: {env[k]}" for k in env.get("framework facts", ()) if k in env)
     lines = [f"conformance: {versions}" + (f"; {extras}" if extras else "")]
     lines.append(f"conformance frameworks checked: {', '.join(names) or 'none'}")
     lines.append(f"conformance device: {env['device']} (GPU: {env['gpu']}); reference: numpy float64 on the CPU")
-    prec = "; ".join(f"{k} = {env[k]}" for k in env if "tf32" in k.lower() and k != "tf32"
-                     or "precision" in k.lower() or k.endswith(" matmul"))
+    prec = "; ".join(f"{k} = {env[k]}" for k in env.get("precision settings", ()) if k in env)
     lines.append(f"conformance precision: {'TF32 allowed' if env['tf32'] else 'full float32'}: {prec}")
     rows = env["tolerance rows"]
     lines.append(f"conformance tolerance rows: float64 -> {rows['float64']!r}, float32 -> {rows['float32']!r}")

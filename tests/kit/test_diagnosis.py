@@ -118,18 +118,26 @@ def test_only_the_last_layer():
         return dw[:-1] + [2 * dw[-1]], db[:-1] + [2 * db[-1]]
     text = diagnose(TWO, last_layer_doubled)
     assert "only the last layer's gradients, dC/dw(2) and dC/db(2), differ" in text
-    assert "No known signature or catalogued mistake matches" in text
+    # measured, not guessed: the one layer of the 1-1 probes is a last layer, and the step back from it halves
+    assert "2 for m = 1, n_L = 1; 2 for m = 3, n_L = 1" in text
+    assert "gives [0.18, -0.54]: 0.5 times that, for every k" in text
+    assert "No factor measured" not in text and "catalogued mistake for" not in text
 
 
-def test_a_name_must_explain_every_differing_tensor():
-    """dC/dw from one catalogued mistake and dC/db from another: neither is named."""
+def test_two_mistakes_at_once_are_each_named_for_the_factor_it_explains():
+    """dC/dw from one catalogued mistake and dC/db from another: no entry gives the whole output (no 'Likely
+    mistake'), and each is named for the factor it explains, measured on the probes."""
     def two_mistakes(*args):
         dw = mutants.backprop(*args, mistake="weight_gradient_averaged_again")[0]
         db = mutants.backprop(*args, mistake="bias_gradient_from_one_example")[1]
         return dw, db
     text = diagnose(TWO, two_mistakes)
-    assert "weight_gradient_averaged_again" not in text and "bias_gradient_from_one_example" not in text
-    assert "dC/dw differs in layers 1, 2, dC/db in layers 1, 2" in text or "every dC/dw and dC/db differs" in text
+    assert "Likely mistake" not in text and "It also equals" not in text
+    assert "your dC/dw(1) is 0.3333 times the video's where your dC0/da(L) is 1 times it: averaged over the " \
+           "examples a second time" in text
+    assert "your dC/db(1) is taken from example 0 alone" in text
+    assert "'bias_gradient_from_one_example' (dz/db = 1)" in text
+    assert "'weight_gradient_averaged_again' (dz/dw = a(l-1))" in text
 
 
 def test_nan_names_the_tensors_the_z_and_the_stable_formula():

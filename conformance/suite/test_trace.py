@@ -10,16 +10,15 @@ dC/da(l), l = 0..L, within the tolerance table's bound (conformance/core/toleran
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import event, given
 
 from conformance.core import frameworks
 from conformance.core.strategies import LIMITS, cases, features
 from conformance.core.tolerances import mode_name, tolerance
 from conformance.suite import oracles, report
-from conformance.suite.assertions import ConformanceError, assert_trace_agrees
+from conformance.suite.assertions import assert_trace_agrees
+from conformance.suite.parametrize import implementations
 
-IMPLS = [pytest.param(n, marks=pytest.mark.conformance(n), id=n) for n in oracles.IMPLEMENTATIONS]
 DTYPES = ("float64", "float32")
 
 
@@ -34,7 +33,7 @@ def others(impl, case, dtype) -> dict:
     return {fw.name: _other(fw.name, case, dtype) for fw in frameworks.known() if fw.name != impl}
 
 
-@pytest.mark.parametrize("impl", IMPLS)
+@implementations("forward_backward")
 @given(case=cases(**LIMITS))
 def test_forward_and_backward_agree(impl, case):
     for what in features(case):  # the drawn extremes, counted by --hypothesis-show-statistics
@@ -42,10 +41,6 @@ def test_forward_and_backward_agree(impl, case):
     for dtype in DTYPES:
         c = case.rounded(dtype)  # the framework and the reference get the very same numbers
         tol, mode = tolerance(dtype, tf32=oracles.SETTINGS.tf32), mode_name(dtype, tf32=oracles.SETTINGS.tf32)
-        theirs = oracles.trace(impl, c, dtype)
-        try:
-            worst = assert_trace_agrees(c, dtype, tol, mode, impl, theirs, others(impl, c, dtype))
-        except ConformanceError:
-            report.record("forward_backward", f"{impl} {mode}", examples=1, status="failed")
-            raise
-        report.record("forward_backward", f"{impl} {mode}", examples=1, worst=worst)
+        with report.checking("forward_backward", f"{impl} {mode}") as example:  # a raise is recorded as failed
+            theirs = oracles.trace(impl, c, dtype)
+            example["worst"] = assert_trace_agrees(c, dtype, tol, mode, impl, theirs, others(impl, c, dtype))

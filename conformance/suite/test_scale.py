@@ -1,7 +1,7 @@
 """The scale tier: a few large networks per run, where frameworks take their blocked, threaded or GPU paths.
 
-The properties of test_conformance_trace.py (every z, a and derivative) and the first step of
-test_conformance_training.py, on networks of depth 1..6, every width 16..256 and batch 1..128
+The properties of test_trace.py (every z, a and derivative) and the first step of
+test_training.py, on networks of depth 1..6, every width 16..256 and batch 1..128
 (:data:`SCALE`), against every framework of the registry and both precision rows, with the
 tolerances of the same bound table.  A few networks per run: ``max(3, max_examples // 40)``
 (5 under the ci profile, 50 under thorough).  Under ``--device=cuda`` this is where TF32 and
@@ -20,12 +20,12 @@ from hypothesis import strategies as st
 from conformance.core.strategies import cases, learning_rates
 from conformance.core.tolerances import mode_name, tolerance
 from conformance.suite import oracles, report
-from conformance.suite.assertions import ConformanceError, assert_step_agrees, assert_trace_agrees
-from tests.test_conformance_training import effective_eta
+from conformance.suite.assertions import assert_step_agrees, assert_trace_agrees
+from conformance.suite.descent import effective_eta
+from conformance.suite.parametrize import implementations
 
 pytestmark = pytest.mark.scale
 SCALE = {"max_depth": 6, "min_width": 16, "max_width": 256, "max_batch": 128}
-IMPLS = [pytest.param(n, marks=pytest.mark.conformance(n), id=n) for n in oracles.IMPLEMENTATIONS]
 EXAMPLES = max(3, settings.default.max_examples // 40)
 
 
@@ -40,39 +40,32 @@ def _mode(dtype):
     return tolerance(dtype, tf32=oracles.SETTINGS.tf32), mode_name(dtype, tf32=oracles.SETTINGS.tf32)
 
 
-@pytest.mark.parametrize("impl", IMPLS)
+@implementations("scale/forward_backward")
 @settings(max_examples=EXAMPLES)
 @given(case=large_cases())
 def test_scale_forward_backward(impl, case):
     for dtype in ("float64", "float32"):
         c = case.rounded(dtype)
         tol, mode = _mode(dtype)
-        row = f"{impl} {mode}"
-        try:
-            worst = assert_trace_agrees(c, dtype, tol, mode, impl, oracles.trace(impl, c, dtype))
-        except ConformanceError:
-            report.record("scale/forward_backward", row, examples=1, status="failed")
-            raise
-        report.record("scale/forward_backward", row, examples=1, worst=worst,
-                      details={"largest network": _largest(("scale/forward_backward", row), c)})
+        key = ("scale/forward_backward", f"{impl} {mode}")
+        with report.checking(*key) as example:
+            example["worst"] = assert_trace_agrees(c, dtype, tol, mode, impl, oracles.trace(impl, c, dtype))
+        report.record(*key, details={"largest network": _largest(key, c)})
 
 
-@pytest.mark.parametrize("impl", IMPLS)
+@implementations("scale/sgd_one_step")
 @settings(max_examples=EXAMPLES)
 @given(case=large_cases(), eta=learning_rates())
 def test_scale_sgd_step(impl, case, eta):
     for dtype in ("float64", "float32"):
         c = case.rounded(dtype)
-        lr = effective_eta(c, eta)
+        lr = effective_eta(c, eta, dtype)
         tol, mode = _mode(dtype)
-        after = oracles.trajectory(impl, c, lr, 1, dtype)[1]
-        try:
-            worst = assert_step_agrees(c, lr, dtype, tol, mode, impl, after, 0)
-        except ConformanceError:
-            report.record("scale/sgd_one_step", f"{impl} {mode}", examples=1, status="failed")
-            raise
-        report.record("scale/sgd_one_step", f"{impl} {mode}", examples=1, worst=worst,
-                      details={"largest network": _largest(("scale/sgd_one_step", f"{impl} {mode}"), c)})
+        key = ("scale/sgd_one_step", f"{impl} {mode}")
+        with report.checking(*key) as example:
+            after = oracles.trajectory(impl, c, lr, 1, dtype)[1]
+            example["worst"] = assert_step_agrees(c, lr, dtype, tol, mode, impl, after, 0)
+        report.record(*key, details={"largest network": _largest(key, c)})
 
 
 def _largest(key, case) -> str:

@@ -1,0 +1,1 @@
+"""The suite's meta-tests: its tolerance table, bounds, messages, reproducer and report (no framework needed)."""
