@@ -8,10 +8,6 @@ bounds, naming, the framework registry, mutants, mistakes) <- ``conformance/suit
 The plugins: with the package installed both are pytest entry points, loaded by every pytest run
 on the machine.  ``python -X importtime`` lists what such a run imports; in a folder with one
 unrelated test, neither plugin may bring in numpy, Hypothesis or the reference.
-
-Two checks wait on the kit's half of the layering (issue 16: the kit stops importing
-``conformance.suite`` and its plugin loads lazily); each is its own test, marked xfail(strict):
-when that branch is merged they pass, strict xfail then fails, and the mark is to be removed.
 """
 
 from __future__ import annotations
@@ -26,10 +22,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-WAITS_ON_ISSUE_16 = pytest.mark.xfail(strict=True, reason="the kit's half: waits on the issue-16 branch (the kit "
-                                                          "imports conformance.suite.report; its plugin imports "
-                                                          "numpy, Hypothesis and reference when pytest starts)")
-
 
 def module_name(path: Path) -> str:
     rel = path.relative_to(ROOT).with_suffix("")
@@ -83,7 +75,6 @@ def test_the_suite_never_imports_the_kit():
     assert offending("conformance/suite", ("conformance.kit",)) == {}
 
 
-@WAITS_ON_ISSUE_16
 def test_the_kit_never_imports_the_suite():
     assert offending("conformance/kit", ("conformance.suite",)) == {}
 
@@ -147,6 +138,5 @@ def test_the_suite_plugin_imports_nothing_heavy_in_an_unrelated_run(tmp_path, ba
     _check_plugin_alone(tmp_path, bare, "suite")
 
 
-@WAITS_ON_ISSUE_16
 def test_the_kit_plugin_imports_nothing_heavy_in_an_unrelated_run(tmp_path, bare):
     _check_plugin_alone(tmp_path, bare, "kit")
