@@ -257,8 +257,8 @@ def _updated_inputs(run):
     if not rows:
         return None
     return Finding("updated_inputs", "after its inputs were updated in place, it did not answer for the new values: "
-                   "it gave another answer than for the same values in new arrays (a cache keyed on id() or on the "
-                   "arrays themselves, kept from the previous call?)",
+                   "it gave another answer than for the values the kit wrote, handed over in new arrays: something of "
+                   "the previous call stayed (a cache, or values that call wrote into the arrays it was given)",
                    _TRAINING_STEP + " The network below is the one before the step.\nNew arrays against updated "
                    "in place:\n" + "\n".join(r.replace("reference", "new arrays").replace("yours", "in place")
                                               for r in rows[:MAX_ROWS]))
@@ -272,13 +272,6 @@ def _independent_results(run):
                    "function again: it reuses its output arrays across calls (a module-level buffer, a cached "
                    "array returned as is), so a caller who keeps one step's gradients (momentum, logging) sees "
                    "them overwritten: return new arrays from every call", _TRAINING_STEP)
-
-
-CHECKS = (("call", _stopped), ("call", _forbidden), ("call", _raised), ("structure", _structure),
-          ("finite", _finite), ("values", _values), ("no_mutation", _no_mutation),
-          ("deterministic", _deterministic), ("updated_inputs", _updated_inputs),
-          ("independent_results", _independent_results))
-"""The checks in the order they run: (aspect, check); call and structure always run."""
 
 
 CHECKS = (("call", _stopped), ("call", _forbidden), ("call", _raised), ("structure", _structure),

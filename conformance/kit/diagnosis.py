@@ -404,7 +404,7 @@ def _activation_note(obs, named, measured=None) -> list:
                 "the video's: the difference on those networks comes from a factor measured below."]
     return [f"Activations: your function gets probe networks of only {', '.join(good)} right and "
             f"{', '.join(bad)} wrong" + (f" ({', '.join(raised)}: it raised)" if raised else "") + ". If your "
-            f"backprop supports only {', '.join(good)}, draw only those: pytest --impl=... "
+            f"backprop supports only {', '.join(good)}, draw only those: "
             f"--activations={','.join(good)}; otherwise check sigma and sigma' of {', '.join(bad)} (02:01, 04:27)."]
 
 

@@ -79,6 +79,9 @@ OPTIONS = (
            flag_override="--conformance-report"),
     Option("artifacts", "DIR", "write the failing network's full arrays to DIR (.npz; the reproduction loads "
            "them) and the JSON report", where=("cli", "pytest")),
+    Option("pictures", "DIR", "write the diagnosis' pictures to DIR: the measured sigma' curves beside the video's "
+           "and the per-layer factor table (needs matplotlib: the teach extra; env BACKPROP_PICTURES)",
+           where=("cli", "pytest")),
     Option("hypothesis_dir", "PATH", "where Hypothesis keeps its files (default: a user cache folder, never the "
            "working folder)", where=("cli", "pytest")),
 )
@@ -110,6 +113,7 @@ class KitOptions:
     weights: dict = field(default_factory=dict)
     report: str | None = None
     artifacts: str | None = None
+    pictures: str | None = None
     hypothesis_dir: str | None = None
 
 
@@ -190,7 +194,7 @@ def validate(given: dict, style: str = "cli") -> KitOptions:
         memory_limit=_number(g["memory_limit"], "memory_limit", style, default=DEFAULT_MEMORY_MIB, allow_zero=True),
         forbid=module_names(g["forbid_imports"], style),
         gradescope=g["gradescope"] or None, weights=weights, report=g["report"] or None,
-        artifacts=g["artifacts"] or None, hypothesis_dir=g["hypothesis_dir"] or None)
+        artifacts=g["artifacts"] or None, pictures=g["pictures"] or None, hypothesis_dir=g["hypothesis_dir"] or None)
 
 
 def add_to_pytest(parser) -> None:

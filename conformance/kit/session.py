@@ -122,6 +122,9 @@ def run_property(prop, kit) -> None:
     from hypothesis import Phase
 
     opts = kit.options
+    if opts.pictures:
+        from . import pictures
+        pictures.FOLDER = opts.pictures
     chosen = KIT_SETTINGS if opts.max_examples == KIT_SETTINGS.max_examples else settings(
         KIT_SETTINGS, max_examples=opts.max_examples)
     if not opts.shrink:

@@ -116,3 +116,18 @@ def test_an_api_option_is_named_as_the_caller_wrote_it():
 
     with pytest.raises(UsageProblem, match="^max_width=0: expected at least 1"):
         check(lambda *a: None, max_width=0)
+
+
+@pytest.mark.extended
+def test_pictures_of_the_measurement_go_where_asked(tmp_path):
+    """--pictures DIR (the option table's): the measured sigma' curves and the factor table as PNG files."""
+    pytest.importorskip("matplotlib")
+    (tmp_path / "half.py").write_text("import reference\n\n\ndef backprop(weights, biases, activations, x, y):\n"
+                                      "    dw, db = reference.backprop(weights, biases, activations, x, y)\n"
+                                      "    return [g / 2 for g in dw], [g / 2 for g in db]\n")
+    proc = kit_command("half.py:backprop", "--max-examples=10", "--pictures=pics", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
+    written = sorted(p.name for p in (tmp_path / "pics").iterdir())
+    assert "factors.png" in written and "sigma_prime_sigmoid.png" in written, written
+    assert all((tmp_path / "pics" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for name in written)
+    assert "Pictures written to pics" in proc.stdout
