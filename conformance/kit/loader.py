@@ -7,7 +7,7 @@ contains a path separator is a file; anything else is an importable module.
 >>> spec = parse("reference.backpropagation:backprop")
 >>> spec.kind, spec.target, spec.function
 ('module', 'reference.backpropagation', 'backprop')
->>> parse("examples/student_backprop.py:backprop").kind
+>>> parse("conformance/kit/starter_backprop.py:backprop").kind
 'file'
 >>> load("reference:backprop").__name__
 'backprop'

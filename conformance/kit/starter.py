@@ -1,7 +1,7 @@
 """``backprop-check --init FILE``: write the starter file (the contract, the TODOs) for a student.
 
-The starter is :mod:`conformance.kit.starter_backprop`, shipped in the wheel; ``examples/student_backprop.py``
-in the repository is the same file (tests/kit/test_cli.py checks they agree).
+The starter is :mod:`conformance.kit.starter_backprop`, shipped in the wheel: the one copy (the README points
+students to ``--init``).
 """
 
 from __future__ import annotations

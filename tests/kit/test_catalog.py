@@ -213,7 +213,7 @@ def test_a_framework_convention_is_not_held_against_you():
 
 
 def test_the_unfilled_student_template_fails_clearly():
-    fn = load(str(ROOT / "examples" / "student_backprop.py") + ":backprop")
+    fn = load(str(ROOT / "conformance" / "kit" / "starter_backprop.py") + ":backprop")
     f = _check_fails(fn, "call")
     assert "NotImplementedError" in str(f) and "fill in the TODOs" in str(f)
 

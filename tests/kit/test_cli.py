@@ -17,10 +17,6 @@ from .test_course import STUDENT, kit_command
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_example_is_the_starter_the_wheel_ships():
-    assert (ROOT / "examples" / "student_backprop.py").read_text() == STARTER.read_text()
-
-
 def test_init_writes_the_starter_and_never_overwrites(tmp_path, capsys):
     target = tmp_path / "hw" / "my_backprop.py"
     assert cli_main(["--init", str(target)]) == 0
