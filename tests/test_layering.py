@@ -140,3 +140,16 @@ def test_the_suite_plugin_imports_nothing_heavy_in_an_unrelated_run(tmp_path, ba
 
 def test_the_kit_plugin_imports_nothing_heavy_in_an_unrelated_run(tmp_path, bare):
     _check_plugin_alone(tmp_path, bare, "kit")
+
+
+@pytest.mark.parametrize("order", [("conformance.suite.plugin", "conformance.kit.plugin"),
+                                   ("conformance.kit.plugin", "conformance.suite.plugin")],
+                         ids=["suite-first", "kit-first"])
+def test_the_plugins_load_in_either_order(tmp_path, order):
+    """Neither plugin depends on hook order: both register --conformance-report only if the other has not."""
+    (tmp_path / "test_unrelated.py").write_text("def test_one():\n    assert 1 + 1 == 2\n")
+    args = [a for name in order for a in ("-p", name)]
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args,
+                           "--conformance-report=r.json"], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "1 passed" in proc.stdout

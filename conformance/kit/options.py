@@ -202,8 +202,10 @@ def add_to_pytest(parser) -> None:
     group = parser.getgroup("conformance kit", "check your own backprop against the reference")
     group.addoption("--impl", default=None, dest="impl", metavar="SPEC",
                     help=f"the backprop to check: MODULE:FUNCTION or path/to/file.py:FUNCTION (env {ENV_VAR})")
+    from conformance.core.pytest_options import has_option
+
     for o in OPTIONS:
-        if "pytest" in o.where:
+        if "pytest" in o.where and not has_option(parser, o.flag):  # --conformance-report: the suite's, if first
             group.addoption(o.flag, default=None, dest="conformance_report" if o.name == "report" else o.name,
                             metavar=o.metavar, choices=o.choices, help=o.help)
 

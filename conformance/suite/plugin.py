@@ -38,6 +38,7 @@ import sys
 
 import pytest
 
+from conformance.core.pytest_options import REPORT_FLAG, has_option
 from conformance.core.settings import ENV, SETTINGS
 
 NAME = "conformance.suite.plugin"
@@ -56,12 +57,6 @@ class _State:
 STATE = _State()
 
 
-def _has_option(parser, name: str) -> bool:
-    """Whether some plugin already registered `name` (pytest has no public lookup across groups)."""
-    groups = [*getattr(parser, "_groups", ()), getattr(parser, "_anonymous", None)]
-    return any(name in opt.names() for g in groups if g is not None for opt in g.options)
-
-
 def pytest_addoption(parser):
     group = parser.getgroup("conformance", "the conformance suite: the reference vs the frameworks")
     group.addoption("--framework", action="append", default=[], metavar="NAME|MODULE:CLASS",
@@ -77,8 +72,8 @@ def pytest_addoption(parser):
     group.addoption("--framework-warnings", default=None, choices=("report", "error"),
                     help="a warning from the framework under test: report it (default: counted in the summary and "
                          "the JSON report, the test goes on) or error (the test fails)")
-    if not _has_option(parser, "--conformance-report"):
-        group.addoption("--conformance-report", default=None, dest="conformance_report", metavar="PATH",
+    if not has_option(parser, REPORT_FLAG):
+        group.addoption(REPORT_FLAG, default=None, dest="conformance_report", metavar="PATH",
                         help="write the conformance report (the suite's table, or the kit's verdict) as JSON to PATH")
 
 
