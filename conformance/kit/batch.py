@@ -59,7 +59,9 @@ def grade_one(number, path, function, argv, workdir) -> dict:
     report = Path(workdir) / f"{number}.json"
     cmd = [sys.executable, "-m", "conformance.kit", f"{path}:{function}", f"--report={report}", "-q", *argv]
     env = {k: v for k, v in os.environ.items() if k not in ("BACKPROP_IMPL", "PYTEST_ADDOPTS")}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=Path(path).parent)
+    # cwd: the batch's own folder, never the submission's: `python -m` puts the working folder first on sys.path,
+    # where a student's reference.py or numpy.py would stand in for the grader's own modules.
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=workdir)
     row = {"submission": str(path)}
     if not report.exists():  # the grader's own error: say so in the row, never a silent 0
         said = (proc.stderr or proc.stdout).strip().splitlines()

@@ -69,3 +69,35 @@ def test_the_diagnosis_name_of_a_report():
     assert batch.diagnosis_name(report) == "sum_over_examples"
     report["properties"][0]["failure"]["diagnosis"] = "Where: dC/dw differs in layer 2."
     assert batch.diagnosis_name(report) == "other gradient mistake"
+
+
+DECOY = ("import importlib.util, os, sys\n"  # the real reference, loaded from site-packages, then overridden
+         "sys.path.remove(os.path.dirname(os.path.abspath(__file__))) if os.path.dirname(os.path.abspath(__file__))"
+         " in sys.path else None\n"
+         "sys.modules.pop('reference', None)\n"
+         "import reference as _real\n"
+         "from backprop import backprop as _zeros\n"
+         "_real.backprop = _zeros\n"
+         "sys.modules['reference'] = _real\n")
+ZEROS = ("import numpy as np\n\n\ndef backprop(weights, biases, activations, x, y):\n"
+         "    return [np.zeros(w.shape) for w in weights], [np.zeros(b.shape) for b in biases]\n")
+
+
+@pytest.mark.extended  # two kit processes
+def test_a_reference_py_beside_the_submission_cannot_replace_the_graders(tmp_path):
+    """A student's folder with a reference.py that makes the reference agree with all-zero gradients: the grade
+    stays a failure, graded in a batch and with python -m conformance.kit run from that very folder."""
+    sub = tmp_path / "submissions" / "mallory"
+    sub.mkdir(parents=True)
+    (sub / "backprop.py").write_text(ZEROS)
+    (sub / "reference.py").write_text(DECOY)
+    proc = kit_command("--batch", "submissions/*/backprop.py:backprop", "--gradebook=grades.csv",
+                       "--max-examples=5", cwd=tmp_path)
+    with open(tmp_path / "grades.csv") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert (row["passed"], row["gradients"]) == ("False", "failed"), proc.stdout[-2000:] + proc.stderr[-2000:]
+    import subprocess
+    import sys
+    direct = subprocess.run([sys.executable, "-m", "conformance.kit", "backprop.py:backprop", "--max-examples=5"],
+                            cwd=sub, capture_output=True, text=True)
+    assert direct.returncode == 1 and "gradients  failed" in direct.stdout, direct.stdout[-2000:] + direct.stderr
