@@ -327,6 +327,7 @@ def test_report_records_a_raising_framework_as_failed_with_the_failing_error(mon
         raise ValueError("at most 2 examples")
     row = report.rows()[0]
     assert row["status"] == "failed" and row["details"]["error"] == "ValueError: at most 2 examples", row
+    assert row["worst"] is None, row  # it raised: no error to show, and never the passing example's 0.5
     with pytest.raises(ConformanceError), report.checking("q", "fw float64") as ex:
         ex["worst"] = 0.25  # an earlier example's, then the failing one
         raise ConformanceError("dC/dw(1) disagrees", excess=7.5)

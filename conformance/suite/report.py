@@ -1,6 +1,6 @@
 """The conformance report: one table, printed at the end of a run and written as JSON.
 
-API (used by the conformance suite and by the kit in conformance/kit/)::
+API (the conformance suite's; the kit writes its own report, conformance/kit/results.py)::
 
     from conformance.suite import report
     report.record("forward_backward", "torch float32", examples=1, worst=0.03)
@@ -40,8 +40,8 @@ def record(property: str, implementation: str, *, examples: int = 0, worst: floa
     row = RESULTS.setdefault((property, implementation),
                              {"examples": 0, "worst": None, "status": status, "details": {}})
     row["examples"] += int(examples)
-    if status == "failed" and worst is not None:
-        row["worst"] = float(worst)  # the failing example's error, not the passing ones' maximum
+    if status == "failed":  # the failing example's error (None: it raised), not the passing ones' maximum
+        row["worst"] = None if worst is None else float(worst)
     elif worst is not None and row["status"] != "failed":
         row["worst"] = float(worst) if row["worst"] is None else max(row["worst"], float(worst))
     if _SEVERITY[status] > _SEVERITY[row["status"]]:

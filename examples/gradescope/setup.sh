@@ -10,5 +10,5 @@ if [ "$TORCH_VERSION" != "none" ]; then
   # from the CPU index: a bare torch requirement would pull a CUDA build of several GB
   "${pip[@]}" "torch==$TORCH_VERSION" --index-url https://download.pytorch.org/whl/cpu
 fi
-"${pip[@]}" "$KIT_REQUIREMENT"
+"${pip[@]}" "$KIT_REQUIREMENT" ${HYPOTHESIS_REQUIREMENT:+"$HYPOTHESIS_REQUIREMENT"}
 "$AUTOGRADER/kit-venv/bin/backprop-check" --version

@@ -82,7 +82,8 @@ def test_the_saturated_network_fails_the_rule_without_the_formulas_error():
 
 
 def test_every_style_passes_on_the_kits_draws():
-    """All styles on the first 20 networks the kit draws (larger ones included; all 200 each: extended). jax_inside
+    """All styles on 20 networks of the kinds the kit draws (its strategy with the larger ones; the kit's own 200
+    draws through its properties: extended). jax_inside
     only there: eager jax compiles each op anew for every shape (13 s for these 20 networks)."""
     styles = {name: fn for name, fn in _styles().items() if name != "jax_inside"}
 
@@ -110,8 +111,9 @@ NO_SHRINK = settings(CI, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @pytest.mark.parametrize("name", sorted(CATALOG))
 def test_every_mistake_fails_under_every_row(name, row):
     mk = CATALOG[name]
-    if row not in mk.rows:
-        return
     fn = mk.function if row == "float64" else mk.function32
+    if row not in mk.rows:  # no mistake under this row (a float32 leak judged as float32): the kit passes it
+        build(fn, "gradients", frameworks=False, settings=NO_SHRINK, dtype=row)()
+        return
     with pytest.raises(KitFailure):
         build(fn, "gradients", frameworks=False, settings=NO_SHRINK, dtype=row)()
