@@ -96,11 +96,12 @@ def test_report_api_accumulates_and_writes_json(tmp_path, monkeypatch):
     monkeypatch.setattr(report, "RESULTS", {})
     report.record("p", "torch float64", examples=2, worst=0.1)
     report.record("p", "torch float64", examples=3, worst=0.05, details={"note": 1})
-    report.record("p", "torch float64", status="failed")
+    report.record("p", "torch float64", status="failed")  # no error measured: the failing example raised
     report.record("kit/values", "mine", examples=200, status="passed")
     rows = {(r["property"], r["implementation"]): r for r in report.rows()}
+    # a failed row shows the failing example's error (none here), never the passing examples' 0.1
     assert rows[("p", "torch float64")] == {"property": "p", "implementation": "torch float64", "examples": 5,
-                                             "worst": 0.1, "status": "failed", "details": {"note": 1}}
+                                             "worst": None, "status": "failed", "details": {"note": 1}}
     assert rows[("kit/values", "mine")]["worst"] is None
     path = tmp_path / "r.json"
     report.write(str(path), {"exitstatus": 0})
