@@ -126,9 +126,11 @@ BATCH_DEFAULTS = {"oracles": "no", "shrink": "no"}
 
 def forwarded(ns) -> list:
     """The options each submission's run gets: the table's (with :data:`BATCH_DEFAULTS`), not the per-run outputs."""
-    per_run = ("report", "gradescope", "artifacts")
+    per_run = ("report", "gradescope", "artifacts", "pictures")
     given = {o.name: getattr(ns, o.name) for o in options.OPTIONS if "cli" in o.where and o.name not in per_run}
     given = {**BATCH_DEFAULTS, **{k: v for k, v in given.items() if v not in (None, "")}}
+    if given.get("hypothesis_dir"):  # each run's folder is the batch's own: a path means what it meant here
+        given["hypothesis_dir"] = os.path.abspath(given["hypothesis_dir"])
     return [f"{options.BY_NAME[name].flag}={value}" for name, value in given.items()]
 
 

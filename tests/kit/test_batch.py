@@ -62,6 +62,13 @@ def test_batch_runs_skip_what_a_gradebook_does_not_use():
     assert not any(a.startswith(("--gradescope=", "--conformance-report=", "--artifacts=")) for a in args)
 
 
+def test_batch_paths_keep_their_meaning_in_each_runs_own_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = batch.forwarded(parser().parse_args(["--batch", "x/*.py:f", "--hypothesis-dir=hyp", "--pictures=pics"]))
+    assert f"--hypothesis-dir={tmp_path / 'hyp'}" in args  # absolute: each run starts in the batch's temp folder
+    assert not any(a.startswith("--pictures=") for a in args)  # one folder per run would overwrite: none in a batch
+
+
 def test_the_diagnosis_name_of_a_report():
     report = {"passed": False, "properties": [
         {"property": "gradients", "outcome": "failed",
