@@ -22,9 +22,6 @@ from __future__ import annotations
 import numpy as np
 
 import reference
-from conformance.core.naming import case_in_video_notation  # noqa: F401  (the kit's messages spell with these)
-from conformance.core.naming import entry_name as _index_text  # noqa: F401
-from conformance.core.naming import literal as _literal  # noqa: F401
 
 from . import message
 from .checks import ASPECTS, CHECKS, Finding, Run  # noqa: F401  (the kit's checks, re-exported)
@@ -155,7 +152,7 @@ def _fresh_copy_passes(run) -> bool:
     yours = [list(out["result"][0]), list(out["result"][1])]
     if not all(np.isfinite(g).all() for g in yours[0] + yours[1]):
         return False
-    return not judge(run.case, yours, run.dtype)[0]
+    return not judge(run.case, yours, run.dtype, ref=run.ref)[0]
 
 
 def check(impl, case, *, aspects=ASPECTS, spec=None, frameworks=True, layout="plain", dtype=None, artifacts=None):

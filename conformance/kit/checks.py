@@ -168,9 +168,14 @@ def _finite(run):
     return None
 
 
+def entry_row(d, first="reference", second="yours") -> str:
+    """One differing entry as a line: its name, then the two values under their labels."""
+    return f"  {d.name}: {first} {d.reference!r}, {second} {d.yours!r}"
+
+
 def rows_text(found, rule_text, total, limit=MAX_ROWS) -> str:
     """The differing entries, worst first, at most `limit` of them."""
-    rows = [f"  {d.name}: reference {d.reference!r}, yours {d.yours!r}" for d in found[:limit]]
+    rows = [entry_row(d) for d in found[:limit]]
     more = f"\n  ... {len(found) - limit} more" if len(found) > limit else ""
     return (f"Reference against yours, every entry outside {rule_text} ({len(found)} of {total} entries differ):\n"
             + "\n".join(rows) + more)
@@ -178,7 +183,7 @@ def rows_text(found, rule_text, total, limit=MAX_ROWS) -> str:
 
 def _values(run):
     yours = _yours(run)
-    found, total, rule = judge(run.case, yours, run.dtype)
+    found, total, rule = judge(run.case, yours, run.dtype, ref=run.ref)
     if not found:
         return None
     details = rows_text(found, rule.describe(), total)
@@ -198,8 +203,9 @@ def _no_mutation(run):
     return Finding("no_mutation", found["summary"], found["details"])
 
 
-def _same_answer_rows(first, second, rule):
-    """Rows where `second` differs from `first` (NaN against NaN, inf against the same inf: the same answer)."""
+def _same_answer_rows(first, second, rule, labels):
+    """Rows (labelled `labels`) where `second` differs from `first` (NaN against NaN, inf against the same inf:
+    the same answer)."""
     a_list, b_list = [], []
     for a, b in zip(first[0] + first[1], second[0] + second[1]):
         with np.errstate(all="ignore"):
@@ -208,7 +214,7 @@ def _same_answer_rows(first, second, rule):
         b_list.append(np.where(same, 0.0, b))
     L = len(first[0])
     found = rule.differences((a_list[:L], a_list[L:]), (b_list[:L], b_list[L:]))[0]
-    return [f"  {d.name}: reference {d.reference!r}, yours {d.yours!r}" for d in found]
+    return [entry_row(d, *labels) for d in found]
 
 
 def _deterministic(run):
@@ -223,13 +229,12 @@ def _deterministic(run):
         return Finding("deterministic", f"the second call with the same inputs returned something else: "
                        f"{again['problem']}")
     yours, second = _yours(run), _yours(run, "again")
-    rows = _same_answer_rows(yours, second, run.rule(yours))
+    rows = _same_answer_rows(yours, second, run.rule(yours), ("first", "second"))
     if rows:
         return Finding("deterministic", "a second call with the same inputs gave a different answer (state kept "
                        "between calls? gradients accumulated with += across calls? numpy's global random state, "
                        "which differs between the two calls?)",
-                       "First call against second call:\n" + "\n".join(r.replace("reference", "first").replace(
-                           "yours", "second") for r in rows[:MAX_ROWS]))
+                       "First call against second call:\n" + "\n".join(rows[:MAX_ROWS]))
     return None
 
 
@@ -253,15 +258,14 @@ def _updated_inputs(run):
     if fresh is None or fresh["raised"] is not None or fresh["problem"]:
         return None  # new arrays of the new values fail by themselves: the other properties say so
     in_place, anew = _yours(run, "update"), _yours(run, "updated_fresh")
-    rows = _same_answer_rows(anew, in_place, run.rule(anew, updated_case(run.case)))
+    rows = _same_answer_rows(anew, in_place, run.rule(anew, updated_case(run.case)), ("new arrays", "in place"))
     if not rows:
         return None
     return Finding("updated_inputs", "after its inputs were updated in place, it did not answer for the new values: "
                    "it gave another answer than for the values the kit wrote, handed over in new arrays: something of "
                    "the previous call stayed (a cache, or values that call wrote into the arrays it was given)",
                    _TRAINING_STEP + " The network below is the one before the step.\nNew arrays against updated "
-                   "in place:\n" + "\n".join(r.replace("reference", "new arrays").replace("yours", "in place")
-                                              for r in rows[:MAX_ROWS]))
+                   "in place:\n" + "\n".join(rows[:MAX_ROWS]))
 
 
 def _independent_results(run):

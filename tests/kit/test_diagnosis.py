@@ -205,9 +205,9 @@ def test_kit_failure_is_an_assertion_error():  # the diagnosis is part of the ki
 def test_the_naming_module_spells_what_the_suite_and_the_kit_spell():
     """conformance/core/naming.py is what the suite and the kit both spell names and literals with."""
     from conformance.core import naming
-    from conformance.kit import check
+    from conformance.kit import checks, message, rule
     from conformance.suite import assertions
     assert assertions.tensor_name is naming.tensor_name  # one spelling, not copies that can drift apart
-    assert check.case_in_video_notation is naming.case_in_video_notation
-    assert check._literal is naming.literal and check._index_text is naming.entry_name
+    assert message.case_in_video_notation is naming.case_in_video_notation and message.literal is naming.literal
+    assert checks._index_text is naming.entry_name and rule.entry_name is naming.entry_name
     assert naming.tensor_name("dC_da", 0, (3, 0)) == "dC/da(0)[example=3, j=0]" and naming.tensor_name("C", None) == "C"
