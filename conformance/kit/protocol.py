@@ -14,7 +14,7 @@ Requests (:func:`load_request`, :func:`run_request`, :func:`call_request`)::
     {"op": "call", "args": (weights, biases, activations, x, y), "seed"}
                                             -> {"event": "calling", "which": "probe"} then {"event": "done", ...}
 
->>> decode(encode_array_doc())["a"].tolist()
+>>> decode(pickle.loads(pickle.dumps({"a": encode_array(np.array([1.0, 2.0]))})))["a"].tolist()
 [1.0, 2.0]
 """
 
@@ -111,10 +111,6 @@ def encode_array(arr) -> dict:
         raise TypeError(f"only floating arrays cross to the kit, not {arr.dtype}")
     arr = np.ascontiguousarray(arr)
     return {"__nd__": [str(arr.dtype.str), [int(n) for n in arr.shape], bytes(arr.tobytes())]}
-
-
-def encode_array_doc():  # for the doctest above
-    return pickle.loads(pickle.dumps({"a": encode_array(np.array([1.0, 2.0]))}))
 
 
 def load_request(spec_text: str, forbid) -> dict:
